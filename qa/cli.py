@@ -1,0 +1,216 @@
+"""The `qa` command. Heavy libraries (torch, chromadb, litellm, gradio) load inside the
+commands that need them, so `qa --help` and `qa list` start fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from qa.config import Settings
+from qa.errors import QAError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask questions about news articles and get answers with checked citations.")
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+KOpt = Annotated[Optional[int], typer.Option("--k", help="Passages to retrieve.")]
+SourceOpt = Annotated[Optional[str], typer.Option(help="Only this outlet, e.g. 'The Verge'.")]
+CategoryOpt = Annotated[Optional[str], typer.Option(help="Only this category.")]
+SinceOpt = Annotated[Optional[str], typer.Option(help="Published on or after YYYY-MM-DD.")]
+UntilOpt = Annotated[Optional[str], typer.Option(help="Published on or before YYYY-MM-DD.")]
+
+
+def _settings(model: str | None = None) -> Settings:
+    s = Settings()
+    return s.model_copy(update={"model": model}) if model else s
+
+
+def open_store(settings: Settings, seed: bool = True):
+    """The store, with the seed articles ingested when it is empty."""
+    from qa.store import Store
+
+    store = Store(settings)
+    store.sync()
+    if seed and store.counts()["articles"] == 0 and SEEDS.is_dir():
+        from qa.ingest import ingest
+
+        typer.echo(f"Empty store: ingesting the seed articles from {SEEDS} ...", err=True)
+        ingest([SEEDS], store)
+    return store
+
+
+def _fail(e: Exception) -> None:
+    typer.secho(f"error: {e}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl).")],
+           json_out: JsonOpt = False):
+    """Add articles to the store. Unchanged articles are skipped; changed ones replaced.
+
+    Exit code 0: all stored; 2: some files were bad (listed), the rest stored; 1: failure."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from qa import ingest as ing
+
+    try:
+        files = list(ing.iter_files(paths))
+        settings = Settings()
+        store = open_store(settings, seed=False)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), transient=True, disable=json_out or not sys.stderr.isatty(),
+                      console=None) as bar:
+            task = bar.add_task("ingesting", total=len(files))
+            report = ing.ingest(files, store, progress=lambda f: bar.update(task, completed=
+                                                                          files.index(Path(f)) + 1))
+    except QAError as e:
+        _fail(e)
+    if json_out:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(f"added {len(report.added)}, replaced {len(report.replaced)}, "
+                   f"unchanged {len(report.skipped)} articles; {report.chunks} chunks written")
+        for err in report.errors:
+            typer.secho(f"  skipped {err}", fg="yellow", err=True)
+    if report.errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")] = None,
+        batch: Annotated[Optional[Path], typer.Option(help="File with one question a line.")] = None,
+        json_out: JsonOpt = False,
+        model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
+        flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
+        source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
+        until: UntilOpt = None):
+    """Answer a question from the stored articles, citing [n] passages; streams the answer."""
+    from qa.answer import ask as answer_question
+    from qa.retrieve import Filters
+
+    if not question and not batch:
+        _fail(QAError("give a QUESTION or --batch FILE"))
+    settings = _settings(model)
+    if flag:
+        settings.answer.policy = "flag"
+    filters = Filters(source=source, category=category, since=since, until=until)
+    questions = _read_lines(batch) if batch else [question]
+    try:
+        store = open_store(settings)
+        for q in questions:
+            stream = None if json_out else (lambda t: (sys.stdout.write(t), sys.stdout.flush()))
+            if stream:
+                typer.secho("draft: ", dim=True, nl=False)
+            ans = answer_question(q, settings, store, filters=filters, on_token=stream)
+            if json_out:
+                typer.echo(ans.model_dump_json(exclude={"passages"}))
+            else:
+                _print_answer(ans)
+    except QAError as e:
+        _fail(e)
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        _fail(QAError(f"{path}: no such file"))
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _print_answer(ans) -> None:
+    typer.echo("\n")
+    if ans.refused:
+        typer.secho(ans.text, bold=True)
+        typer.secho(f"({ans.sentences[0].reason})" if ans.sentences else "", dim=True)
+        return
+    for s in ans.sentences:
+        mark = "✓" if s.supported else "✗"
+        cites = "".join(f"[{n}]" for n in s.citations)
+        typer.secho(f"{mark} {s.text} {cites}", fg=None if s.supported else "red")
+        if not s.supported:
+            typer.secho(f"    unsupported: {s.reason}", dim=True)
+    typer.echo("\nSources:")
+    for c in ans.citations:
+        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
+                   f" (chars {c.start}-{c.end})")
+        typer.secho(f"    “{c.quote}”", dim=True)
+    if ans.dropped_citations:
+        typer.secho(f"({ans.dropped_citations} citation(s) to passages that do not exist were dropped)",
+                    dim=True)
+
+
+@app.command()
+def search(query: Annotated[Optional[str], typer.Argument(help="What to look for.")] = None,
+           k: Annotated[int, typer.Option("--k", help="Results to return.")] = 10,
+           batch: Annotated[Optional[Path], typer.Option(help="File with one query a line.")] = None,
+           mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+           json_out: JsonOpt = False, source: SourceOpt = None, category: CategoryOpt = None,
+           since: SinceOpt = None, until: UntilOpt = None):
+    """Retrieval only: the ranked passages for a query, with scores."""
+    from qa.retrieve import Filters
+    from qa.retrieve import search as run_search
+
+    if not query and not batch:
+        _fail(QAError("give a QUERY or --batch FILE"))
+    settings = Settings()
+    filters = Filters(source=source, category=category, since=since, until=until)
+    try:
+        store = open_store(settings)
+        for q in (_read_lines(batch) if batch else [query]):
+            hits = run_search(store, q, settings.retrieval, k=k, filters=filters, mode=mode)
+            if json_out:
+                typer.echo(json.dumps({"query": q, "results": [
+                    {"text": p.text, "score": p.score, "similarity": p.similarity,
+                     "article_id": p.article_id, "chunk_id": p.chunk_id, "title": p.title,
+                     "source": p.source, "published_at": p.published_at, "start": p.start,
+                     "end": p.end} for p in hits]}))
+                continue
+            for i, p in enumerate(hits, 1):
+                typer.secho(f"{i:>2}. {p.score:.4f} (cos {p.similarity:.2f}) {p.title} — {p.source} "
+                            f"[{p.start}:{p.end}]", bold=True)
+                typer.echo(f"    {p.text[:300]}")
+    except QAError as e:
+        _fail(e)
+
+
+@app.command("list")
+def list_articles(json_out: JsonOpt = False):
+    """The stored articles with their metadata and chunk counts."""
+    from qa.store import Store
+
+    rows = Store(Settings()).list_articles()
+    if json_out:
+        typer.echo(json.dumps({"articles": rows}))
+        return
+    if not rows:
+        typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests seeds/ itself).")
+    for r in rows:
+        typer.echo(f"{r['id']}  {r['published_at'][:10] or '----------'}  {r['source'][:18]:<18}  "
+                   f"{r['chunks']:>3} chunks  {r['title'][:70]}")
+
+
+@app.command()
+def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa list`).")]):
+    """Remove an article and its chunks from every index."""
+    from qa.store import Store
+
+    if not Store(Settings()).delete_article(article_id):
+        _fail(QAError(f"no article with id {article_id!r}; `qa list` shows the ids"))
+    typer.echo(f"deleted {article_id}")
+
+
+@app.command()
+def serve():
+    """Start the browser app (host and port from QA_HOST, QA_PORT)."""
+    from qa.ui import launch
+
+    launch(Settings())
+
+
+if __name__ == "__main__":
+    app()

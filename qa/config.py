@@ -1,0 +1,103 @@
+"""Settings: one pydantic-settings object, read from `QA_*` environment variables.
+
+Nested sections are set with a double underscore, e.g. `QA_RETRIEVAL__K=6`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_words: int = Field(
+        120, ge=20, le=180,
+        description="Words per chunk to aim for; MiniLM truncates at 256 tokens (~180 words).",
+    )
+    overlap_sentences: int = Field(
+        1, ge=0, le=5, description="Sentences repeated at the start of the next chunk."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(4, ge=1, le=50, description="Passages given to the model.")
+    fetch_k: int = Field(30, ge=1, le=500, description="Candidates fetched from each index.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of dense hits in rank fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 hits in rank fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_similarity: float = Field(
+        0.15, ge=-1, le=1,
+        description="Refuse without calling the model when no passage has this cosine "
+        "similarity to the question.",
+    )
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy: Literal["remove", "flag"] = Field(
+        "remove", description="Unsupported sentences: removed from the answer, or kept and flagged."
+    )
+    gate: bool = Field(
+        True, description="Ask the model 'do these passages answer it?' before answering."
+    )
+    max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
+    support_threshold: float = Field(
+        0.55, ge=0, le=1, description="Least semantic support score for a cited sentence."
+    )
+
+
+class Settings(BaseSettings):
+    """Everything qa can be configured with. Every field reads `QA_<NAME>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Field(Path(".qa"), description="Where the index and article texts live.")
+    models_dir: Path | None = Field(
+        None, description="Where the local GGUF model is assembled (default: DATA_DIR/models)."
+    )
+    model: str = Field(
+        "local/qwen2.5-coder-1.5b",
+        description="litellm model id: local/qwen2.5-coder-1.5b (default, no key), "
+        "local/qwen2.5-coder-0.5b (fast), or any litellm id such as gpt-4o-mini or ollama/llama3.1.",
+    )
+    local_model_path: Path | None = Field(
+        None, description="A GGUF file to use for local/* models instead of the packaged one."
+    )
+    llm_threads: int = Field(2, ge=1, le=64, description="CPU threads for the local model.")
+    llm_context: int = Field(4096, ge=512, description="Context window of the local model.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds before a remote model call fails.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote model call.")
+    seed: int = Field(0, description="Sampling seed; with temperature 0 answers are repeatable.")
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a Chroma server; unset = embedded Chroma on disk."
+    )
+    embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    host: str = Field("127.0.0.1", description="Address the app listens on.")
+    port: int = Field(7860, description="Port the app listens on.")
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings,
+                                       description="How articles are cut into chunks.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings,
+                                         description="How passages are found.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings,
+                                   description="How answers are generated and checked.")
+
+    @property
+    def model_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    def index_key(self) -> str:
+        """Hash of what decides the vectors: change either and qa re-indexes."""
+        blob = json.dumps({"embed": EMBED_MODEL_NAME, "chunking": self.chunking.model_dump()},
+                          sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -1,0 +1,204 @@
+"""Loaders: files and folders -> Articles; then chunk, embed and store them.
+
+Supported: .txt and .md (an optional header of outlet / title / date / category lines before
+the body), .html/.htm (main text by trafilatura), .jsonl (one article a line with the fields
+title, source, author, category, published_at, url, text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from qa.chunking import content_hash
+from qa.errors import BadInput
+from qa.models import Article
+
+SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d %Y")
+_HEADER_LINE_WORDS = 20  # a header line is short; the body starts at the first long paragraph
+
+
+def iter_files(paths: list[Path]) -> Iterator[Path]:
+    """Every supported file under the given files and folders, sorted, each once."""
+    seen: set[Path] = set()
+    for p in paths:
+        if not p.exists():
+            raise BadInput(p, "no such file or folder")
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            if f.suffix.lower() in SUFFIXES and f.resolve() not in seen:
+                seen.add(f.resolve())
+                yield f
+
+
+def load_file(path: Path) -> Iterator[Article | BadInput]:
+    """Articles of one file; a bad jsonl line yields a BadInput and the rest go on."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        yield BadInput(path, f"unsupported file type {suffix!r}; use one of {sorted(SUFFIXES)}")
+        return
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        yield BadInput(path, f"file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 10**6} MB")
+        return
+    raw = path.read_bytes()
+    if b"\0" in raw[:8192]:
+        yield BadInput(path, "looks binary (NUL bytes), not a text article")
+        return
+    text = decode(raw)
+    if suffix == ".jsonl":
+        yield from _load_jsonl(path, text)
+        return
+    try:
+        if suffix in {".html", ".htm"}:
+            yield _from_html(path, text)
+        else:
+            yield _from_text(path, text)
+    except BadInput as e:
+        yield e
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else cp1252; control and bidi characters removed."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return clean_text(text)
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def make_article(*, key: str, title: str, text: str, source: str = "", author: str = "",
+                 category: str = "", published_at: str = "", url: str = "") -> Article:
+    text = text.strip()
+    title = " ".join(title.split())[:300]
+    return Article(id=content_hash(title, text), key=key, title=title, text=text,
+                   source=source.strip(), author=author.strip(), category=category.strip(),
+                   published_at=published_at.strip(), url=url.strip())
+
+
+def _from_text(path: Path, text: str) -> Article:
+    lines = text.split("\n")
+    body_at = next((i for i, ln in enumerate(lines) if len(ln.split()) > _HEADER_LINE_WORDS),
+                   None)
+    if body_at is None:
+        body_at = 0  # no long paragraph: all of it is body
+    header = [ln.strip().lstrip("#").strip() for ln in lines[:body_at] if ln.strip()]
+    body = "\n".join(lines[body_at:]).strip()
+    if not body:
+        raise BadInput(path, "no text: the file is empty or has only header lines")
+    meta = parse_header(header)
+    title = meta.get("title") or path.stem.replace("-", " ").replace("_", " ")
+    return make_article(key=str(path.resolve()), title=title, text=body,
+                        source=meta.get("source", ""), category=meta.get("category", ""),
+                        published_at=meta.get("published_at", ""))
+
+
+def parse_header(lines: list[str]) -> dict[str, str]:
+    """Outlet, title, date and category from the short lines above an article's body.
+
+    The first line is the outlet; a line that parses as a date is the date; `Categories:` or
+    `Category:` gives the category; the title is the line just above the date (else the
+    longest remaining line).
+    """
+    meta: dict[str, str] = {}
+    rest: list[str] = []
+    date_index = None
+    for i, ln in enumerate(lines):
+        low = ln.lower()
+        if low.startswith(("categories:", "category:")):
+            meta["category"] = ln.split(":", 1)[1].strip()
+        elif low.startswith("title:"):
+            meta["title"] = ln.split(":", 1)[1].strip()
+        elif (d := parse_date(ln)) and "published_at" not in meta:
+            meta["published_at"], date_index = d, i
+        else:
+            rest.append(ln)
+    if len(lines) >= 2 and lines[0] in rest:
+        meta["source"] = lines[0]
+        rest.remove(lines[0])
+    if "title" not in meta and rest:
+        above = lines[date_index - 1] if date_index else None
+        meta["title"] = above if above in rest else max(rest, key=len)
+    return meta
+
+
+def parse_date(text: str) -> str | None:
+    text = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
+
+
+def _from_html(path: Path, html: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                      include_tables=False)
+    body = (doc.text if doc else "") or ""
+    if not body.strip():
+        raise BadInput(path, "no article text found in the HTML (is it a full page with a body?)")
+    return make_article(key=str(path.resolve()), title=(doc.title or path.stem), text=clean_text(body),
+                        source=doc.sitename or "", author=doc.author or "",
+                        category=", ".join(doc.categories or []), published_at=doc.date or "",
+                        url=doc.url or "")
+
+
+def _load_jsonl(path: Path, text: str) -> Iterator[Article | BadInput]:
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield BadInput(where, f"not valid JSON ({e.msg})")
+            continue
+        if not isinstance(row, dict):
+            yield BadInput(where, "each line must be a JSON object")
+            continue
+        missing = [f for f in ("title", "text") if not str(row.get(f) or "").strip()]
+        if missing:
+            yield BadInput(where, f"missing field(s) {', '.join(missing)}")
+            continue
+        pub = str(row.get("published_at") or "")
+        yield make_article(
+            key=str(row.get("url") or f"{path.resolve()}#{row['title']}"),
+            title=str(row["title"]), text=clean_text(str(row["text"])),
+            source=str(row.get("source") or ""), author=str(row.get("author") or ""),
+            category=str(row.get("category") or ""), published_at=parse_date(pub) or pub,
+            url=str(row.get("url") or ""),
+        )
+
+
+def ingest(paths: list[Path], store, progress: Callable[[str], None] | None = None):
+    """Load, chunk, embed and store every article under paths; returns an IngestReport."""
+    from qa.models import IngestReport
+
+    report = IngestReport()
+    for f in iter_files(paths):
+        for item in load_file(f):
+            if isinstance(item, BadInput):
+                report.errors.append(str(item))
+            else:
+                outcome, n = store.add_article(item)
+                getattr(report, outcome).append(item.title)
+                report.chunks += n
+            if progress:
+                progress(str(f))
+    return report

@@ -1,0 +1,114 @@
+"""Every model call goes through litellm. The local GGUF model runs in-process with
+llama-cpp-python, registered as the litellm provider `local/`, so `local/qwen2.5-coder-1.5b`
+is called exactly like `gpt-4o-mini` or `ollama/llama3.1`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+
+from qa.config import Settings
+from qa.errors import ModelError
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # 2-thread llama.cpp collapses without it
+
+_LOCK = threading.Lock()  # one local generation at a time: llama.cpp contexts are not shared
+
+
+@lru_cache(maxsize=2)
+def _load_llama(path: str, n_ctx: int, n_threads: int, seed: int):
+    from llama_cpp import Llama
+
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=seed, verbose=False)
+    except Exception as e:  # llama.cpp raises ValueError with little context
+        raise ModelError(f"could not load the local model {path}: {e}") from e
+
+
+def _local_provider(settings: Settings):
+    from litellm import CustomLLM
+    from litellm.types.utils import GenericStreamingChunk, ModelResponse
+
+    from qa.localmodel import model_path
+
+    class LocalLlama(CustomLLM):
+        """llama-cpp-python behind litellm's CustomLLM interface."""
+
+        def _llama(self, model: str):
+            name = model.split("/", 1)[-1]
+            path = model_path(name, settings.model_dir, settings.local_model_path)
+            return _load_llama(str(path), settings.llm_context, settings.llm_threads, settings.seed)
+
+        def _params(self, kwargs) -> dict:
+            op = kwargs.get("optional_params") or {}
+            return {"temperature": op.get("temperature", 0.0), "max_tokens": op.get("max_tokens", 256),
+                    "seed": op.get("seed", settings.seed), "stop": op.get("stop")}
+
+        def completion(self, *args, **kwargs) -> ModelResponse:
+            llama = self._llama(kwargs["model"])
+            with _LOCK:
+                out = llama.create_chat_completion(messages=kwargs["messages"], **self._params(kwargs))
+            resp: ModelResponse = kwargs["model_response"]
+            resp.choices[0].message.content = out["choices"][0]["message"]["content"]  # type: ignore
+            resp.choices[0].finish_reason = out["choices"][0]["finish_reason"]
+            resp.model = kwargs["model"]
+            u = out.get("usage") or {}
+            setattr(resp, "usage", {"prompt_tokens": u.get("prompt_tokens", 0),
+                                    "completion_tokens": u.get("completion_tokens", 0),
+                                    "total_tokens": u.get("total_tokens", 0)})
+            return resp
+
+        def streaming(self, *args, **kwargs) -> Iterator[GenericStreamingChunk]:
+            llama = self._llama(kwargs["model"])
+            with _LOCK:
+                stream = llama.create_chat_completion(messages=kwargs["messages"], stream=True,
+                                                      **self._params(kwargs))
+                for i, part in enumerate(stream):
+                    choice = part["choices"][0]
+                    yield {"text": choice["delta"].get("content") or "", "index": 0,
+                           "is_finished": choice.get("finish_reason") is not None,
+                           "finish_reason": choice.get("finish_reason") or "",
+                           "tool_use": None, "usage": None}
+
+    return LocalLlama()
+
+
+@lru_cache(maxsize=1)
+def _litellm(settings_json: str):
+    import litellm
+
+    settings = Settings.model_validate_json(settings_json)
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    litellm.custom_provider_map = [{"provider": "local", "custom_handler": _local_provider(settings)}]
+    return litellm
+
+
+def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
+             stream: bool = False) -> Iterator[str]:
+    """Text pieces of the model's reply (one piece when not streaming); temperature 0."""
+    litellm = _litellm(settings.model_dump_json())
+    remote = not settings.model.startswith("local/")
+    try:
+        resp = litellm.completion(
+            model=settings.model, messages=messages, temperature=0.0, seed=settings.seed,
+            max_tokens=max_tokens, stream=stream,
+            **({"timeout": settings.llm_timeout, "num_retries": settings.llm_retries} if remote else {}),
+        )
+        if not stream:
+            yield resp.choices[0].message.content or ""
+            return
+        for chunk in resp:
+            piece = chunk.choices[0].delta.content if chunk.choices else None
+            if piece:
+                yield piece
+    except ModelError:
+        raise
+    except Exception as e:
+        hint = ("check the API key variable for that provider and the model name"
+                if remote else "check QA_LOCAL_MODEL_PATH or reinstall with `make setup`")
+        raise ModelError(f"model {settings.model} failed: {type(e).__name__}: {e} ({hint})") from e

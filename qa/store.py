@@ -1,0 +1,278 @@
+"""Where articles live: texts and chunk spans in SQLite, vectors in Chroma, words in BM25.
+
+The SQLite row of an article is the commit point. Vectors are written first; an article
+whose row is missing (a crash between the two writes) is invisible to search and its
+vectors are removed by `repair()` at the next ingest. The BM25 index is rebuilt from SQLite
+when its generation differs from the store's, so it can never disagree with it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from qa.chunking import chunk_article
+from qa.config import Settings
+from qa.models import Article, Chunk, Passage
+
+Outcome = Literal["added", "replaced", "skipped"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+  id TEXT PRIMARY KEY, key TEXT NOT NULL, title TEXT NOT NULL, source TEXT, author TEXT,
+  category TEXT, published_at TEXT, url TEXT, text TEXT NOT NULL, added_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_key ON articles(key);
+CREATE TABLE IF NOT EXISTS chunks (
+  id TEXT NOT NULL, index_key TEXT NOT NULL, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL, PRIMARY KEY (index_key, id));
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(index_key, article_id);
+CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_META_FIELDS = "id, key, title, source, author, category, published_at, url"
+
+
+def date_number(iso: str) -> int:
+    """'2023-10-22T18:00:00+00:00' -> 20231022 (0 when unknown): Chroma filters on ints."""
+    digits = iso[:10].replace("-", "")
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+class Store:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.key = settings.index_key()
+        self.dir = settings.data_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.dir / "qa.sqlite3", check_same_thread=False)
+        self.db.executescript(_SCHEMA)
+        self._collection = None
+        self._bm25: tuple[int, object, list[str]] | None = None
+
+    # ---- Chroma -------------------------------------------------------------------------
+    @property
+    def collection(self):
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            if self.settings.chroma_url:
+                from urllib.parse import urlparse
+
+                u = urlparse(self.settings.chroma_url)
+                client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                             ssl=u.scheme == "https", settings=chroma_settings)
+            else:
+                client = chromadb.PersistentClient(path=str(self.dir / "chroma"),
+                                                   settings=chroma_settings)
+            # Vectors are always computed by qa and passed in: no embedding function is stored.
+            self._collection = client.get_or_create_collection(
+                f"qa_{self.key}", embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._collection
+
+    # ---- writing ------------------------------------------------------------------------
+    def add_article(self, article: Article) -> tuple[Outcome, int]:
+        """Store one article; unchanged -> skipped, same key with new text -> replaced."""
+        if self._row("SELECT 1 FROM articles WHERE id=?", article.id):
+            return "skipped", 0
+        old = [r[0] for r in self.db.execute("SELECT id FROM articles WHERE key=?", (article.key,))]
+        self._set_dirty(True)
+        chunks = self._write_vectors(article.id, article.text, article)
+        with self.db:
+            self.db.execute(
+                f"INSERT INTO articles ({_META_FIELDS}, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (article.id, article.key, article.title, article.source, article.author,
+                 article.category, article.published_at, article.url, article.text,
+                 datetime.now(timezone.utc).isoformat()))
+            self._insert_chunks(chunks)
+            for old_id in old:
+                self._delete_rows(old_id)
+            self._bump_generation()
+        for old_id in old:
+            self.collection.delete(where={"article_id": old_id})
+        self._set_dirty(False)
+        return ("replaced" if old else "added"), len(chunks)
+
+    def _write_vectors(self, article_id: str, text: str, meta: Article) -> list[Chunk]:
+        from qa.embed import embed_batch
+
+        chunks = chunk_article(article_id, text, self.settings.chunking)
+        vectors = embed_batch([c.text for c in chunks], self.settings.embed_batch_size)
+        self.collection.delete(where={"article_id": article_id})  # leftovers of a crash
+        metadata = {"article_id": article_id, "source": meta.source, "category": meta.category,
+                    "published": date_number(meta.published_at)}
+        for i in range(0, len(chunks), 1000):
+            part = chunks[i:i + 1000]
+            self.collection.upsert(ids=[c.id for c in part], embeddings=vectors[i:i + 1000],
+                                   metadatas=[{**metadata, "start": c.start, "end": c.end}
+                                              for c in part])
+        return chunks
+
+    def _insert_chunks(self, chunks: list[Chunk]) -> None:
+        self.db.executemany(
+            'INSERT OR REPLACE INTO chunks (id, index_key, article_id, idx, start, "end") '
+            "VALUES (?,?,?,?,?,?)",
+            [(c.id, self.key, c.article_id, c.index, c.start, c.end) for c in chunks])
+
+    def sync(self) -> None:
+        """Bring the indexes in step with the articles: drop orphans, index what is missing."""
+        self.repair()
+        self.index_missing()
+
+    def index_missing(self) -> int:
+        """Chunk and embed stored articles that have no chunks under the current settings
+        (after a change of chunking or embedder). Returns how many were indexed."""
+        rows = self.db.execute(
+            "SELECT id, text, source, category, published_at, title, key FROM articles a "
+            "WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.index_key=? AND c.article_id=a.id)",
+            (self.key,)).fetchall()
+        for aid, text, source, category, published, title, key in rows:
+            meta = Article(id=aid, key=key, title=title, text="", source=source or "",
+                           category=category or "", published_at=published or "")
+            chunks = self._write_vectors(aid, text, meta)
+            with self.db:
+                self._insert_chunks(chunks)
+                self._bump_generation()
+        return len(rows)
+
+    def delete_article(self, article_id: str) -> bool:
+        if not self._row("SELECT 1 FROM articles WHERE id=?", article_id):
+            return False
+        with self.db:
+            self._delete_rows(article_id)
+            self._bump_generation()
+        self.collection.delete(where={"article_id": article_id})
+        return True
+
+    def _delete_rows(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
+        self.db.execute("DELETE FROM articles WHERE id=?", (article_id,))
+
+    def repair(self) -> int:
+        """Remove vectors of articles that were never committed (crash mid-ingest)."""
+        if not self._state("dirty"):
+            return 0
+        known = {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE index_key=?",
+                                               (self.key,))}
+        stored = self.collection.get(include=[])["ids"]
+        orphans = [i for i in stored if i not in known]
+        for i in range(0, len(orphans), 1000):
+            self.collection.delete(ids=orphans[i:i + 1000])
+        self._set_dirty(False)
+        return len(orphans)
+
+    # ---- reading ------------------------------------------------------------------------
+    def dense_search(self, vector: np.ndarray, k: int, where: dict | None = None
+                     ) -> list[tuple[str, float]]:
+        n = self.collection.count()
+        if n == 0:
+            return []
+        res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
+                                    where=where or None, include=["distances"])
+        return [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def bm25_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        import bm25s
+
+        gen, index, ids = self._bm25_index()
+        if not ids:
+            return []
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            return []
+        docs, scores = index.retrieve(tokens, k=min(k, len(ids)), show_progress=False)
+        return [(ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def _bm25_index(self):
+        import bm25s
+
+        gen = int(self._state("generation") or 0)
+        if self._bm25 and self._bm25[0] == gen:
+            return self._bm25
+        folder = self.dir / "bm25" / self.key
+        stamp = folder / "generation.json"
+        if stamp.exists() and json.loads(stamp.read_text())["generation"] == gen:
+            index = bm25s.BM25.load(str(folder))
+            ids = json.loads((folder / "ids.json").read_text())
+        else:
+            ids, texts = self._all_chunk_texts()
+            index = bm25s.BM25()
+            if ids:
+                index.index(bm25s.tokenize(texts, stopwords="en", show_progress=False),
+                            show_progress=False)
+                shutil.rmtree(folder, ignore_errors=True)
+                index.save(str(folder))
+                (folder / "ids.json").write_text(json.dumps(ids))
+                stamp.write_text(json.dumps({"generation": gen}))
+        self._bm25 = (gen, index, ids)
+        return self._bm25
+
+    def _all_chunk_texts(self) -> tuple[list[str], list[str]]:
+        rows = self.db.execute(
+            'SELECT c.id, substr(a.text, c.start + 1, c."end" - c.start) FROM chunks c '
+            "JOIN articles a ON a.id = c.article_id WHERE c.index_key=? ORDER BY c.id",
+            (self.key,)).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def passages(self, chunk_ids: list[str]) -> dict[str, Passage]:
+        """Committed chunks by id, with their article's metadata (orphans are left out)."""
+        out: dict[str, Passage] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i:i + 500]
+            rows = self.db.execute(
+                'SELECT c.id, c.article_id, c.start, c."end", a.title, a.source, a.published_at, '
+                'substr(a.text, c.start + 1, c."end" - c.start), a.category FROM chunks c '
+                "JOIN articles a ON a.id = c.article_id "
+                f"WHERE c.index_key=? AND c.id IN ({','.join('?' * len(part))})",
+                (self.key, *part)).fetchall()
+            for cid, aid, s, e, title, source, pub, text, cat in rows:
+                out[cid] = Passage(chunk_id=cid, article_id=aid, text=text, start=s, end=e,
+                                   title=title, source=source or "", published_at=pub or "")
+        return out
+
+    def article(self, article_id: str) -> Article | None:
+        row = self.db.execute(f"SELECT {_META_FIELDS}, text FROM articles WHERE id=?",
+                              (article_id,)).fetchone()
+        if not row:
+            return None
+        names = [*_META_FIELDS.split(", "), "text"]
+        return Article(**{n: v or "" for n, v in zip(names, row)})
+
+    def list_articles(self) -> list[dict]:
+        rows = self.db.execute(
+            f"SELECT {', '.join('a.' + f for f in _META_FIELDS.split(', '))}, length(a.text), "
+            "(SELECT count(*) FROM chunks c WHERE c.article_id=a.id AND c.index_key=?) "
+            "FROM articles a ORDER BY a.published_at, a.title", (self.key,)).fetchall()
+        names = [*_META_FIELDS.split(", "), "chars", "chunks"]
+        return [dict(zip(names, r)) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        a = self._row("SELECT count(*) FROM articles")
+        c = self._row("SELECT count(*) FROM chunks WHERE index_key=?", self.key)
+        return {"articles": a, "chunks": c}
+
+    # ---- state --------------------------------------------------------------------------
+    def _row(self, sql: str, *args):
+        r = self.db.execute(sql, args).fetchone()
+        return r[0] if r else None
+
+    def _state(self, name: str) -> str | None:
+        return self._row("SELECT value FROM state WHERE name=?", name)
+
+    def _set_state(self, name: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)", (name, value))
+
+    def _set_dirty(self, dirty: bool) -> None:
+        with self.db:
+            self._set_state("dirty", "1" if dirty else "")
+
+    def _bump_generation(self) -> None:
+        self._set_state("generation", str(int(self._state("generation") or 0) + 1))

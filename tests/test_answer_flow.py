@@ -1,0 +1,63 @@
+"""The answer flow with a fake LLM (queue-driven): gate, parsing, checking, refusal."""
+
+from qa.answer import REFUSAL, ask
+
+Q = "How many arrests has live facial recognition led to?"
+
+
+def test_fake_llm_supported_answer_keeps_exact_citations(seed_store, fake_llm):
+    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
+                            "Of these, 773 resulted in charges or cautions [1][9].")
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused
+    assert [s.supported for s in ans.sentences] == [True, True]
+    assert ans.dropped_citations == 1  # [9] names no passage
+    assert [c.n for c in ans.citations] == [1]
+    (c,) = ans.citations
+    assert "1,000 arrests" in c.quote
+    assert seed_store.article(c.article_id).text[c.start:c.end] == c.quote
+    assert len(fake_llm.history) == 2  # gate, then answer
+    # passages go to the model as delimited data, after the static instructions
+    assert fake_llm.history[1][0]["role"] == "system"
+    assert '<passage n="1"' in fake_llm.history[1][1]["content"]
+
+
+def test_fake_llm_unsupported_sentence_is_removed_or_flagged(seed_store, fake_llm):
+    draft = ("Live facial recognition has led to more than 1,000 arrests [1]. "
+             "The Mayor of London called it a triumph [1].")
+    fake_llm.enqueue("yes", draft)
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert "Mayor" not in ans.text and "1,000" in ans.text
+    assert [s.supported for s in ans.sentences] == [True, False]
+    assert "Mayor" in ans.sentences[1].reason or "London" in ans.sentences[1].reason
+
+    flag = seed_store.settings.model_copy(deep=True)
+    flag.answer.policy = "flag"
+    fake_llm.enqueue("yes", draft)
+    assert "Mayor" in ask(Q, flag, seed_store, complete=fake_llm).text
+
+
+def test_fake_llm_gate_no_refuses_without_generating(seed_store, fake_llm):
+    fake_llm.enqueue("no")
+    ans = ask("What did the Mayor of London say?", seed_store.settings, seed_store,
+              complete=fake_llm)
+    assert ans.refused and ans.text == REFUSAL and ans.citations == []
+    assert len(fake_llm.history) == 1
+
+
+def test_fake_llm_all_sentences_unsupported_becomes_refusal(seed_store, fake_llm):
+    fake_llm.enqueue("yes", "The scheme cost £99 million [1]. It began in 1999 [2].")
+    ans = ask("How much did the scheme cost?", seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.refused and "number" in ans.sentences[0].reason
+
+
+def test_fake_llm_model_refusal_is_a_refusal(seed_store, fake_llm):
+    fake_llm.enqueue("yes", "The articles don't say.")
+    assert ask(Q, seed_store.settings, seed_store, complete=fake_llm).refused
+
+
+def test_unrelated_question_is_refused_without_calling_the_model(seed_store, fake_llm):
+    s = seed_store.settings.model_copy(deep=True)
+    s.retrieval.min_similarity = 0.99
+    ans = ask("zxqv", s, seed_store, complete=fake_llm)
+    assert ans.refused and fake_llm.history == []

@@ -1,0 +1,36 @@
+"""End to end with the real local model (Qwen2.5-Coder-1.5B through litellm), temperature 0.
+
+Asserts only what is stable: the facts (numbers, names) and the cited sentence, not wording.
+"""
+
+import pytest
+
+from qa.answer import ask
+
+pytestmark = pytest.mark.slow
+
+ANSWERABLE = [
+    # (question, any of these must be in the answer, the cited span must contain)
+    ("How many arrests has live facial recognition led to?", ["1,000", "1000"], "1,000 arrests"),
+    ("How big is the Met's funding shortfall?", ["260"], "£260 million"),
+    ("Who is the Liberty policy officer quoted about facial recognition?",
+     ["Whelton"], "Whelton"),
+]
+
+
+@pytest.mark.parametrize("question, facts, cited", ANSWERABLE)
+def test_local_model_answers_with_correct_citation(seed_store, question, facts, cited):
+    ans = ask(question, seed_store.settings, seed_store)
+    assert not ans.refused, ans.sentences
+    assert any(f in ans.text for f in facts), ans.text
+    assert all(s.supported for s in ans.sentences if s.text in ans.text)
+    assert any(cited in c.quote for c in ans.citations), [c.quote for c in ans.citations]
+    for c in ans.citations:
+        assert seed_store.article(c.article_id).text[c.start:c.end] == c.quote
+
+
+def test_local_model_refuses_unanswerable(seed_store):
+    ans = ask("What did the Mayor of London say about facial recognition?",
+              seed_store.settings, seed_store)
+    assert ans.refused, ans.text
+    assert ans.citations == []
