@@ -27,17 +27,18 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     if complete is None:
         from qa.llm import complete
     timings: dict[str, float] = {}
+    usage: dict[str, int] = {}
     t = time.perf_counter()
     passages = search(store, question, settings.retrieval, filters=filters)
     timings["retrieve"] = time.perf_counter() - t
-    extra = {"model": settings.model, "timings": timings}
+    extra = {"model": settings.model, "timings": timings, "usage": usage}
     if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
         return refusal(question, "no passage is about this question", passages, **extra)
 
     if settings.answer.gate:
         t = time.perf_counter()
         verdict = "".join(complete(settings, prompts.messages("gate", passages, question),
-                                   max_tokens=3))
+                                   max_tokens=3, usage=usage))
         timings["gate"] = time.perf_counter() - t
         if not verdict.strip().lower().startswith("yes"):
             return refusal(question, f"the passages do not answer it (gate said {verdict.strip()!r})",
@@ -46,7 +47,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     t = time.perf_counter()
     pieces = []
     for piece in complete(settings, prompts.messages("answer", passages, question),
-                          max_tokens=settings.answer.max_tokens, stream=True):
+                          max_tokens=settings.answer.max_tokens, stream=True, usage=usage):
         pieces.append(piece)
         if on_token:
             on_token(piece)

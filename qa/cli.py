@@ -204,6 +204,71 @@ def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa l
     typer.echo(f"deleted {article_id}")
 
 
+@app.command("eval")
+def run_eval(
+    suite: Annotated[str, typer.Argument(help="seed (evals/seed.yaml), multihop, or a YAML path.")] = "seed",
+    model: Annotated[Optional[list[str]], typer.Option(help="litellm model id; repeat to compare.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the run JSON here (and .html beside it).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Fail (exit 1) on regression against it.")] = None,
+    update_baseline: Annotated[bool, typer.Option(help="Write this run as the new baseline.")] = False,
+    tolerance: Annotated[float, typer.Option(help="Allowed drop of a metric.")] = 0.05,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,
+):
+    """Run an eval suite: answers, refusals, citations, retrieval, latency; report and gate."""
+    import time as _time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from qa.evals.cases import load_suite
+    from qa.evals.report import table_rows, write_html
+    from qa.evals.run import compare, load_run, run_suite
+
+    console = Console(stderr=True)
+    try:
+        spec = load_suite(suite)
+        base = load_run(baseline) if baseline and baseline.exists() and not update_baseline else None
+        runs = []
+        for m in model or [Settings().model]:
+            settings = _settings(m)
+            n = len(spec.cases[:limit])
+            with console.status(f"{spec.suite} on {m}: 0/{n}") as status:
+                done = []
+
+                def tick(row, status=status, done=done, n=n, m=m):
+                    done.append(row)
+                    mark = "pass" if row.passed else ("ERROR" if row.error else "fail")
+                    console.print(f"  {mark:>5} {row.id}: {row.answer[:90]!r}", highlight=False)
+                    status.update(f"{spec.suite} on {m}: {len(done)}/{n}")
+
+                runs.append(run_suite(spec, settings, limit=limit, progress=tick))
+    except QAError as e:
+        _fail(e)
+    problems = compare(runs[0], base, tolerance) if base else []
+    table = Table(title=f"qa eval {spec.suite}")
+    head, *rows = table_rows(runs, base)
+    for h in head:
+        table.add_column(h)
+    for r in rows:
+        table.add_row(*r)
+    Console().print(table)
+    out = out or Path("runs") / f"{spec.suite}-{_time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for i, r in enumerate(runs):
+        target = out if i == 0 else out.with_name(f"{out.stem}-{i}{out.suffix}")
+        target.write_text(r.model_dump_json(indent=1), encoding="utf-8")
+    report = write_html(runs, base, out.with_suffix(".html"), problems)
+    typer.echo(f"run: {out}\nreport: {report}")
+    if update_baseline:
+        target = baseline or Path("evals") / f"baseline-{spec.suite}.json"
+        target.write_text(runs[0].model_dump_json(indent=1), encoding="utf-8")
+        typer.echo(f"baseline written: {target}")
+    if problems:
+        for p in problems:
+            typer.secho(f"REGRESSION: {p}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve():
     """Start the browser app (host and port from QA_HOST, QA_PORT)."""

@@ -34,6 +34,11 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense hits in rank fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 hits in rank fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rerank: bool = Field(
+        True, description="Rerank fused hits: boost articles whose outlet or title the question "
+        "names, and spread the top passages over several articles.")
+    same_article_decay: float = Field(
+        0.7, gt=0, le=1, description="Rerank: score factor for each earlier pick from the same article.")
     min_similarity: float = Field(
         0.15, ge=-1, le=1,
         description="Refuse without calling the model when no passage has this cosine "

@@ -89,8 +89,12 @@ def _litellm(settings_json: str):
 
 
 def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
-             stream: bool = False) -> Iterator[str]:
-    """Text pieces of the model's reply (one piece when not streaming); temperature 0."""
+             stream: bool = False, usage: dict | None = None) -> Iterator[str]:
+    """Text pieces of the model's reply (one piece when not streaming); temperature 0.
+
+    `usage`, when given, accumulates prompt_tokens and completion_tokens (when streaming,
+    the prompt is estimated at 4 characters a token and each streamed piece counts one)."""
+    usage = {} if usage is None else usage
     litellm = _litellm(settings.model_dump_json())
     remote = not settings.model.startswith("local/")
     try:
@@ -100,11 +104,15 @@ def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
             **({"timeout": settings.llm_timeout, "num_retries": settings.llm_retries} if remote else {}),
         )
         if not stream:
+            u = getattr(resp, "usage", None)
+            _add(usage, getattr(u, "prompt_tokens", 0) or 0, getattr(u, "completion_tokens", 0) or 0)
             yield resp.choices[0].message.content or ""
             return
+        _add(usage, sum(len(m["content"]) for m in messages) // 4, 0)
         for chunk in resp:
             piece = chunk.choices[0].delta.content if chunk.choices else None
             if piece:
+                _add(usage, 0, 1)
                 yield piece
     except ModelError:
         raise
@@ -112,3 +120,8 @@ def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
         hint = ("check the API key variable for that provider and the model name"
                 if remote else "check QA_LOCAL_MODEL_PATH or reinstall with `make setup`")
         raise ModelError(f"model {settings.model} failed: {type(e).__name__}: {e} ({hint})") from e
+
+
+def _add(usage: dict, prompt: int, completion: int) -> None:
+    usage["prompt_tokens"] = usage.get("prompt_tokens", 0) + prompt
+    usage["completion_tokens"] = usage.get("completion_tokens", 0) + completion

@@ -41,6 +41,7 @@ class Passage(BaseModel):
     end: int
     title: str
     source: str = ""
+    category: str = ""
     published_at: str = ""
     score: float = Field(0.0, description="Fused retrieval score (higher is better).")
     similarity: float = Field(0.0, description="Cosine similarity to the question.")
@@ -77,6 +78,7 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     model: str = ""
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+    usage: dict[str, int] = Field(default_factory=dict, description="prompt/completion tokens.")
 
 
 class IngestReport(BaseModel):

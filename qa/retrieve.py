@@ -1,6 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, de-duplicated."""
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, reranked, de-duplicated."""
 
 from __future__ import annotations
+
+import re
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +18,7 @@ class Filters(BaseModel):
     until: str | None = Field(None, description="Only articles published on or before.")
 
     def where(self) -> dict | None:
+        """The same conditions as a Chroma `where`."""
         terms: list[dict] = []
         if self.source:
             terms.append({"source": {"$eq": self.source}})
@@ -29,11 +32,18 @@ class Filters(BaseModel):
             return None
         return terms[0] if len(terms) == 1 else {"$and": terms}
 
-    def accepts(self, p: Passage, category: str = "") -> bool:
+    def accepts(self, p: Passage) -> bool:
         d = date_number(p.published_at)
         return ((not self.source or p.source == self.source)
+                and (not self.category or p.category == self.category)
                 and (not self.since or d >= date_number(self.since))
-                and (not self.until or (d and d <= date_number(self.until))))
+                and (not self.until or 0 < d <= date_number(self.until)))
+
+
+def _names_bonus(query: str, p: Passage) -> float:
+    """1 when the question names the passage's outlet (e.g. 'The Verge'), else 0."""
+    src = p.source.lower().removeprefix("the ").strip()
+    return 1.0 if src and re.search(rf"\b{re.escape(src)}\b", query.lower()) else 0.0
 
 
 def search(store: Store, query: str, settings: RetrievalSettings, k: int | None = None,
@@ -51,25 +61,28 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
         for rank, (cid, _) in enumerate(hits):
             fused[cid] = fused.get(cid, 0.0) + weight / (settings.rrf_k + rank + 1)
     found = store.passages(list(fused))
-    ranked = sorted((found[c] for c in fused if c in found), key=lambda p: -fused[p.chunk_id])
-    ranked = [p for p in ranked if filters.accepts(p)]
-    # cosine similarity of every candidate (BM25-only hits have none from Chroma)
-    sims = dict(dense)
-    missing = [p for p in ranked if p.chunk_id not in sims]
-    if missing:
-        from qa.embed import embed_batch
-
-        vecs = embed_batch([p.text for p in missing])
-        sims.update({p.chunk_id: float(v @ qvec) for p, v in zip(missing, vecs)})
+    cands = [found[c] for c in fused if c in found and filters.accepts(found[c])]
+    top = 1.0 / (settings.rrf_k + 1)
+    scores = {p.chunk_id: fused[p.chunk_id] + (top * _names_bonus(query, p) if settings.rerank else 0)
+              for p in cands}
     out: list[Passage] = []
     seen_texts: set[str] = set()
-    for p in ranked:
-        norm = " ".join(p.text.lower().split())
+    per_article: dict[str, int] = {}
+    pool = sorted(cands, key=lambda p: -scores[p.chunk_id])
+    while pool and len(out) < k:
+        if settings.rerank:  # greedy: each earlier pick from the same article decays the score
+            best = max(pool, key=lambda p: scores[p.chunk_id]
+                       * settings.same_article_decay ** per_article.get(p.article_id, 0))
+        else:
+            best = pool[0]
+        pool.remove(best)
+        norm = " ".join(best.text.lower().split())
         if norm in seen_texts:  # syndicated copies of one story
             continue
         seen_texts.add(norm)
-        out.append(p.model_copy(update={"score": fused[p.chunk_id],
-                                        "similarity": sims[p.chunk_id]}))
-        if len(out) == k:
-            break
-    return out
+        per_article[best.article_id] = per_article.get(best.article_id, 0) + 1
+        out.append(best.model_copy(update={"score": scores[best.chunk_id]}))
+    sims = dict(dense)
+    vecs = store.vectors([p.chunk_id for p in out if p.chunk_id not in sims])
+    sims.update({cid: float(v @ qvec) for cid, v in vecs.items()})
+    return [p.model_copy(update={"similarity": sims.get(p.chunk_id, 0.0)}) for p in out]

@@ -179,6 +179,12 @@ class Store:
                                     where=where or None, include=["distances"])
         return [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+
     def bm25_search(self, query: str, k: int) -> list[tuple[str, float]]:
         import bm25s
 
@@ -235,7 +241,8 @@ class Store:
                 (self.key, *part)).fetchall()
             for cid, aid, s, e, title, source, pub, text, cat in rows:
                 out[cid] = Passage(chunk_id=cid, article_id=aid, text=text, start=s, end=e,
-                                   title=title, source=source or "", published_at=pub or "")
+                                   title=title, source=source or "", category=cat or "",
+                                   published_at=pub or "")
         return out
 
     def article(self, article_id: str) -> Article | None:

@@ -61,7 +61,7 @@ class FakeLLM:
         self.replies.extend(replies)
         return self
 
-    def __call__(self, settings, messages, *, max_tokens=256, stream=False) -> Iterator[str]:
+    def __call__(self, settings, messages, *, max_tokens=256, stream=False, usage=None) -> Iterator[str]:
         self.history.append(messages)
         reply = self.replies.pop(0)
         if stream:

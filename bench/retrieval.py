@@ -1,0 +1,88 @@
+"""Retrieval on MultiHop-RAG dev (articles + distractors): Hits@4, Hits@10, MRR@10, MAP@10.
+
+    python bench/retrieval.py [--write docs/retrieval.md]
+
+Dataset definitions: null queries skipped; a retrieved chunk is relevant if it contains a
+gold evidence fact. Each configuration is measured on its own store (built once, cached in
+.qa/bench/), in one run, with the same queries. Latency is per query: embedding + search +
+fusion (+ rerank), measured in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa.config import Settings  # noqa: E402
+from qa.evals import metrics as m  # noqa: E402
+from qa.evals.cases import load_multihop  # noqa: E402
+from qa.ingest import ingest  # noqa: E402
+from qa.retrieve import search  # noqa: E402
+from qa.store import Store  # noqa: E402
+
+MODES = [("dense only", "dense", {}), ("BM25 only", "bm25", {}), ("hybrid (RRF)", "hybrid", {"rerank": False}),
+         ("hybrid + source/diversity rerank", "hybrid", {"rerank": True})]
+
+
+def run(chunk_words: int, queries, corpus) -> list[dict]:
+    settings = Settings(data_dir=ROOT / ".qa" / "bench" / f"mh-{chunk_words}",
+                        chunking={"target_words": chunk_words})
+    store = Store(settings)
+    t = time.perf_counter()
+    ingest(corpus, store)
+    ingest_s = time.perf_counter() - t
+    out = []
+    for label, mode, extra in MODES:
+        r = settings.retrieval.model_copy(update=extra)
+        rels, lat = [], []
+        search(store, "warm up", r, k=10, mode=mode)
+        for case in queries:
+            t = time.perf_counter()
+            hits = search(store, case.question, r, k=10, mode=mode)
+            lat.append(time.perf_counter() - t)
+            rels.append((m.retrieval_ranks([h.text for h in hits], case.gold_facts),
+                         len(case.gold_facts)))
+        out.append({"chunk_words": chunk_words, "config": label,
+                    "chunks": store.counts()["chunks"],
+                    "hits@4": m.rate([m.hits_at(r_, 4) for r_, _ in rels]),
+                    "hits@10": m.rate([m.hits_at(r_, 10) for r_, _ in rels]),
+                    "mrr@10": m.rate([m.mrr_at(r_) for r_, _ in rels]),
+                    "map@10": m.rate([m.map_at(r_, n) for r_, n in rels]),
+                    "p50_ms": 1000 * m.percentile(lat, 50), "p95_ms": 1000 * m.percentile(lat, 95),
+                    "ingest_s": ingest_s})
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", help="write the markdown table to this file")
+    ap.add_argument("--sizes", default="120,60", help="chunk sizes (words) to compare")
+    args = ap.parse_args()
+    suite = load_multihop()
+    queries = [c for c in suite.cases if not c.refuse]
+    corpus = [Path(p) for p in suite.corpus]
+    rows = [row for size in map(int, args.sizes.split(",")) for row in run(size, queries, corpus)]
+    dense = {r["chunk_words"]: r["mrr@10"] for r in rows if r["config"] == "dense only"}
+    lines = [f"MultiHop-RAG dev: {len(queries)} non-null queries, {len(suite.corpus)} files "
+             "(326 articles + 141 distractors)", "",
+             "| chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | MRR vs dense | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['chunk_words']} | {r['config']} | {r['chunks']} | {r['hits@4']:.3f} | "
+                     f"{r['hits@10']:.3f} | {r['mrr@10']:.3f} | {r['map@10']:.3f} | "
+                     f"{r['mrr@10'] / dense[r['chunk_words']]:.2f}x | {r['p50_ms']:.0f} | "
+                     f"{r['p95_ms']:.0f} |")
+    print("\n".join(lines))
+    if args.write:
+        Path(args.write).write_text(
+            "# Retrieval benchmark\n\nRegenerate: `.venv/bin/python bench/retrieval.py "
+            "--write docs/retrieval.md`\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
