@@ -25,7 +25,8 @@ from qa.ingest import ingest  # noqa: E402
 from qa.retrieve import search  # noqa: E402
 from qa.store import Store  # noqa: E402
 
-MODES = [("dense only", "dense", {}), ("BM25 only", "bm25", {}), ("hybrid (RRF)", "hybrid", {"rerank": False}),
+MODES = [("dense only", "dense", {}), ("BM25 only", "bm25", {}),
+         ("hybrid (RRF)", "hybrid", {"rerank": False}),
          ("hybrid + source/diversity rerank", "hybrid", {"rerank": True})]
 
 
@@ -70,7 +71,8 @@ def main() -> None:
     dense = {r["chunk_words"]: r["mrr@10"] for r in rows if r["config"] == "dense only"}
     lines = [f"MultiHop-RAG dev: {len(queries)} non-null queries, {len(suite.corpus)} files "
              "(326 articles + 141 distractors)", "",
-             "| chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | MRR vs dense | p50 ms | p95 ms |",
+             "| chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | MRR vs dense "
+             "| p50 ms | p95 ms |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['chunk_words']} | {r['config']} | {r['chunks']} | {r['hits@4']:.3f} | "

@@ -2,42 +2,53 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 
 from qa import prompts
-from qa.cite import check_sentences, is_refusal, split_answer
+from qa.cite import check_sentences, citations_of, is_refusal, render_sentences, split_answer
 from qa.config import Settings
 from qa.models import Answer, Passage, Sentence
 from qa.retrieve import Filters, search
 from qa.store import Store
 
 REFUSAL = "The articles don't say."
+# Yes/no questions: the plain gate answers the question itself ("no") instead of saying
+# whether the passages answer it, so they get a gate worded against that.
+_POLAR = re.compile(r"(^|[,;:]\s*)(does|do|did|is|are|was|were|has|have|had|can|could|will|"
+                    r"would|should)\b", re.IGNORECASE)
 Complete = Callable[..., Iterator[str]]
 
 
-def refusal(question: str, reason: str, passages: list[Passage], **extra) -> Answer:
+def refusal(question: str, reason: str, passages: list[Passage], rejected: list[Sentence] | None = None,
+            **extra) -> Answer:
+    """The refusal; the draft's rejected sentences follow, each with why it failed."""
     return Answer(question=question, text=REFUSAL, refused=True, passages=passages,
-                  sentences=[Sentence(text=REFUSAL, supported=True, reason=reason)], **extra)
+                  sentences=[Sentence(text=REFUSAL, supported=True, reason=reason), *(rejected or [])],
+                  **extra)
 
 
 def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
     """The checked answer to question, or a refusal when the articles don't hold it."""
     if complete is None:
-        from qa.llm import complete
+        from qa.llm import complete as default_complete
+
+        complete = default_complete
     timings: dict[str, float] = {}
     usage: dict[str, int] = {}
     t = time.perf_counter()
     passages = search(store, question, settings.retrieval, filters=filters)
     timings["retrieve"] = time.perf_counter() - t
-    extra = {"model": settings.model, "timings": timings, "usage": usage}
+    extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
     if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
         return refusal(question, "no passage is about this question", passages, **extra)
 
     if settings.answer.gate:
         t = time.perf_counter()
-        verdict = "".join(complete(settings, prompts.messages("gate", passages, question),
+        gate = "gate_polar" if _POLAR.search(question.strip()) else "gate"
+        verdict = "".join(complete(settings, prompts.messages(gate, passages, question=question.strip()),
                                    max_tokens=3, usage=usage))
         timings["gate"] = time.perf_counter() - t
         if not verdict.strip().lower().startswith("yes"):
@@ -46,30 +57,27 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
 
     t = time.perf_counter()
     pieces = []
-    for piece in complete(settings, prompts.messages("answer", passages, question),
+    for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
                           max_tokens=settings.answer.max_tokens, stream=True, usage=usage):
         pieces.append(piece)
         if on_token:
             on_token(piece)
     raw = "".join(pieces).strip()
     timings["generate"] = time.perf_counter() - t
+    extra["draft"] = raw
     if not raw or is_refusal(raw):
         return refusal(question, "the model found no answer in the passages", passages, **extra)
 
     t = time.perf_counter()
     sentences, dropped = split_answer(raw, len(passages))
-    texts = {a: store.article(a).text for a in {p.article_id for p in passages}}
-    citations = check_sentences(sentences, passages, texts, settings.answer.support_threshold)
+    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+    check_sentences(sentences, passages, texts, settings.answer.support_threshold)
     timings["check"] = time.perf_counter() - t
     kept = [s for s in sentences if s.supported or settings.answer.policy == "flag"]
     if not any(s.supported for s in sentences):
-        return refusal(question, "no sentence of the draft answer was supported by its citations: "
-                        + "; ".join(s.reason for s in sentences), passages,
-                        dropped_citations=dropped, **extra)
-    used = {n for s in kept for n in s.citations}
-    text = " ".join(s.text[:-1] + "".join(f" [{n}]" for n in s.citations) + s.text[-1]
-                    if s.citations and s.text[-1] in ".!?" else
-                    s.text + "".join(f" [{n}]" for n in s.citations) for s in kept)
+        return refusal(question, "no sentence of the draft answer was supported by its citations",
+                       passages, rejected=sentences, dropped_citations=dropped, **extra)
+    text = render_sentences(kept)
     return Answer(question=question, text=text, refused=False, sentences=sentences,
-                  citations=[c for c in citations if c.n in used], dropped_citations=dropped,
+                  citations=citations_of(kept, passages, texts), dropped_citations=dropped,
                   passages=passages, **extra)

@@ -13,10 +13,9 @@ The check, per sentence, in order (the first failure is the reason):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from qa.chunking import split_sentences
-from qa.models import Citation, Passage, Sentence
+from qa.models import Citation, Passage, Sentence, Span
 from qa.numbers import number_values
 
 # [1], [1, 2], [1][2], [^1], 【1】, [Passage 1], (1)
@@ -28,7 +27,7 @@ _MARKER = re.compile(
 _LITERAL_N = re.compile(r"\s*\[n\]", re.IGNORECASE)
 _MOVE_BEFORE_STOP = re.compile(r"([.!?])((?:[ \t]*(?:\[[^\]\n]{1,20}\]|【[^】\n]{1,20}】))+)")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{12,})[\"“”]")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|of|de|van|von))*")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|(?:of|de|van|von)\b(?=\s+[A-Z])))*")
 _WORD = re.compile(r"[a-z0-9]+")
 _NOT_NAMES = {
     "the", "a", "an", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we",
@@ -99,6 +98,16 @@ def split_answer(text: str, n_passages: int) -> tuple[list[Sentence], int]:
     return sentences, dropped
 
 
+def render_sentences(sentences: list[Sentence]) -> str:
+    """Sentences joined back into text, each citation mark before its full stop."""
+    out = []
+    for s in sentences:
+        marks = "".join(f" [{n}]" for n in s.citations)
+        body = s.text.rstrip(".!?")
+        out.append(f"{body}{marks}{s.text[len(body):]}")
+    return " ".join(out)
+
+
 def is_refusal(text: str) -> bool:
     return bool(REFUSAL_PATTERNS.search(text))
 
@@ -163,67 +172,94 @@ def aligned_checks(sentence: str, best: str, context: str) -> str | None:
     return None
 
 
-def support_score(sentence_vec, evidence_vecs, sentence: str, evidence: Sequence[str]) -> tuple[float, int]:
-    """Best (score, index) over evidence sentences: cosine blended with word overlap."""
-    best, best_i = -1.0, 0
-    for i, (vec, text) in enumerate(zip(evidence_vecs, evidence)):
-        score = 0.5 * float(vec @ sentence_vec) + 0.5 * overlap(sentence, text)
-        if score > best:
-            best, best_i = score, i
-    return best, best_i
+class _Evidence:
+    """Every sentence of every passage, with its article span and its vector."""
+
+    def __init__(self, passages: list[Passage], article_texts: dict[str, str]):
+        from qa.embed import embed_batch
+
+        self.passages, self.texts = passages, article_texts
+        self.rows: list[tuple[int, int, int]] = []  # (n, start, end)
+        for n, p in enumerate(passages, 1):
+            spans = split_sentences(article_texts[p.article_id], p.start, p.end) or [(p.start, p.end)]
+            self.rows += [(n, s, e) for s, e in spans]
+        self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))])
+
+    def text(self, i: int) -> str:
+        n, s, e = self.rows[i]
+        return self.texts[self.passages[n - 1].article_id][s:e]
+
+    def context(self, i: int) -> str:
+        """The sentence with up to two sentences before it (who said it)."""
+        n, s, e = self.rows[i]
+        article = self.texts[self.passages[n - 1].article_id]
+        before = split_sentences(article, max(0, s - 600), s)[-2:]
+        return article[before[0][0] if before else s:e]
 
 
-def check_sentences(sentences: list[Sentence], passages: list[Passage], article_texts: dict[str, str],
-                    threshold: float) -> list[Citation]:
-    """Mark each sentence supported or not (with a reason), in place; return the citations,
-    each narrowed to the article sentences that best support the sentences citing it."""
+def _judge(sentence: str, vec, ev: _Evidence, cites: list[int], threshold: float
+           ) -> tuple[bool, str, dict[int, tuple[int, int]]]:
+    """(supported, reason, best article span per cited passage) of one sentence."""
+    rows = [i for i, (n, _, _) in enumerate(ev.rows) if n in cites]
+    if not rows:
+        return False, "no citation", {}
+    scores = [0.5 * float(ev.vecs[i] @ vec) + 0.5 * overlap(sentence, ev.text(i)) for i in rows]
+    best = rows[max(range(len(rows)), key=scores.__getitem__)]
+    spans: dict[int, tuple[int, int]] = {}
+    for i, _ in sorted(zip(rows, scores), key=lambda x: x[1]):
+        spans[ev.rows[i][0]] = ev.rows[i][1:]  # the highest score per passage wins
+    evidence = " ".join(ev.passages[n - 1].text for n in cites)
+    problem = hard_checks(sentence, evidence) or aligned_checks(sentence, ev.text(best),
+                                                                ev.context(best))
+    score = max(scores)
+    if problem:
+        return False, problem, spans
+    if score < threshold:
+        return False, f"support score {score:.2f} below {threshold:.2f}", spans
+    return True, f"support score {score:.2f}", spans
+
+
+def check_sentences(sentences: list[Sentence], passages: list[Passage],
+                    article_texts: dict[str, str], threshold: float, recite: bool = True
+                    ) -> list[Citation]:
+    """Mark each sentence supported or not (with a reason), in place, and return the
+    citations, each narrowed to the article sentences that best support its claims.
+
+    With `recite`, a sentence its own citations do not support is tried against each other
+    passage alone; if one supports it, the citation is corrected and the reason says so."""
     from qa.embed import embed_batch
 
-    # every sentence of every cited passage, with its span in the article
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for n, p in enumerate(passages, 1):
-        text = article_texts[p.article_id]
-        spans[n] = split_sentences(text, p.start, p.end) or [(p.start, p.end)]
-    cited = sorted({n for s in sentences for n in s.citations})
-    flat = [(n, s, e) for n in cited for s, e in spans[n]]
-    vecs = embed_batch([s.text for s in sentences] + [
-        article_texts[passages[n - 1].article_id][s:e] for n, s, e in flat])
-    sent_vecs, ev_vecs = vecs[:len(sentences)], vecs[len(sentences):]
-    chosen: dict[int, list[tuple[int, int]]] = {}
-    for i, sent in enumerate(sentences):
-        if not sent.citations:
-            sent.supported, sent.reason = False, "no citation"
-            continue
-        rows = [j for j, (n, _, _) in enumerate(flat) if n in sent.citations]
-        texts = [article_texts[passages[flat[j][0] - 1].article_id][flat[j][1]:flat[j][2]]
-                 for j in rows]
-        evidence = " ".join(passages[n - 1].text for n in sent.citations)
-        score, best = support_score(sent_vecs[i], ev_vecs[rows], sent.text, texts)
-        n_best, b_start, b_end = flat[rows[best]]
-        article = article_texts[passages[n_best - 1].article_id]
-        before = [sp for sp in split_sentences(article, max(0, b_start - 600), b_start)][-2:]
-        context = article[before[0][0] if before else b_start:b_end]
-        problem = hard_checks(sent.text, evidence) or aligned_checks(sent.text, texts[best], context)
-        if problem:
-            sent.supported, sent.reason = False, problem
-        elif score < threshold:
-            sent.supported = False
-            sent.reason = f"support score {score:.2f} below {threshold:.2f}"
-        else:
-            sent.supported, sent.reason = True, f"support score {score:.2f}"
-        # each cited passage points at its own best sentence for this claim
-        for n in sent.citations:
-            mine = [k for k, j in enumerate(rows) if flat[j][0] == n]
-            k = max(mine, key=lambda k: 0.5 * float(ev_vecs[rows[k]] @ sent_vecs[i])
-                    + 0.5 * overlap(sent.text, texts[k]))
-            chosen.setdefault(n, []).append(flat[rows[k]][1:])
-    citations = []
-    for n in cited:
+    if not sentences:
+        return []
+    ev = _Evidence(passages, article_texts)
+    vecs = embed_batch([s.text for s in sentences])
+    for sent, vec in zip(sentences, vecs):
+        ok, reason, spans = _judge(sent.text, vec, ev, sent.citations, threshold)
+        if not ok and recite:
+            for n in range(1, len(passages) + 1):
+                if n in sent.citations:
+                    continue
+                ok2, reason2, spans2 = _judge(sent.text, vec, ev, [n], threshold)
+                if ok2:
+                    was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
+                    ok, reason, spans = True, f"re-cited: {was} did not support it ({reason}); " \
+                        f"[{n}] does, {reason2}", spans2
+                    sent.citations = [n]
+                    break
+        sent.supported, sent.reason = ok, reason
+        sent.spans = [Span(n=n, start=spans[n][0], end=spans[n][1])
+                      for n in sent.citations if n in spans]
+    return citations_of(sentences, passages, article_texts)
+
+
+def citations_of(sentences: list[Sentence], passages: list[Passage],
+                 article_texts: dict[str, str]) -> list[Citation]:
+    """One Citation per distinct (passage, span) the sentences point at, in passage order."""
+    keys = sorted({(sp.n, sp.start, sp.end) for s in sentences for sp in s.spans})
+    out = []
+    for n, start, end in keys:
         p = passages[n - 1]
-        start = min(s for s, _ in chosen[n])
-        end = max(e for _, e in chosen[n])
-        citations.append(Citation(n=n, chunk_id=p.chunk_id, article_id=p.article_id,
-                                  title=p.title, source=p.source, published_at=p.published_at,
-                                  start=start, end=end,
-                                  quote=article_texts[p.article_id][start:end]))
-    return citations
+        out.append(Citation(n=n, chunk_id=p.chunk_id, article_id=p.article_id, title=p.title,
+                            source=p.source, published_at=p.published_at, start=start, end=end,
+                            quote=article_texts[p.article_id][start:end]))
+    return out

@@ -55,7 +55,13 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
     """Add articles to the store. Unchanged articles are skipped; changed ones replaced.
 
     Exit code 0: all stored; 2: some files were bad (listed), the rest stored; 1: failure."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from qa import ingest as ing
 
@@ -104,16 +110,21 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
     try:
         store = open_store(settings)
         for q in questions:
-            stream = None if json_out else (lambda t: (sys.stdout.write(t), sys.stdout.flush()))
-            if stream:
+            if not json_out:
                 typer.secho("draft: ", dim=True, nl=False)
-            ans = answer_question(q, settings, store, filters=filters, on_token=stream)
+            ans = answer_question(q or "", settings, store, filters=filters,
+                                  on_token=None if json_out else _echo_raw)
             if json_out:
                 typer.echo(ans.model_dump_json(exclude={"passages"}))
             else:
                 _print_answer(ans)
     except QAError as e:
         _fail(e)
+
+
+def _echo_raw(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -126,7 +137,10 @@ def _print_answer(ans) -> None:
     typer.echo("\n")
     if ans.refused:
         typer.secho(ans.text, bold=True)
-        typer.secho(f"({ans.sentences[0].reason})" if ans.sentences else "", dim=True)
+        if ans.sentences:
+            typer.secho(f"({ans.sentences[0].reason})", dim=True)
+        for s in ans.sentences[1:]:
+            typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
         return
     for s in ans.sentences:
         mark = "✓" if s.supported else "✗"
@@ -139,9 +153,58 @@ def _print_answer(ans) -> None:
         typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
                    f" (chars {c.start}-{c.end})")
         typer.secho(f"    “{c.quote}”", dim=True)
-    if ans.dropped_citations:
+    if getattr(ans, "dropped_citations", 0):
         typer.secho(f"({ans.dropped_citations} citation(s) to passages that do not exist were dropped)",
                     dim=True)
+
+
+@app.command()
+def summarize(
+    article: Annotated[Optional[str], typer.Argument(help="Article id, title prefix or path.")] = None,
+    query: Annotated[Optional[str], typer.Option(help="Summarise a topic across articles instead.")] = None,
+    json_out: JsonOpt = False,
+    model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
+    flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
+    source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None,
+):
+    """A cited summary of one article (or of a topic with --query), with its key figures and
+    quotes; every sentence is checked against the passage it cites."""
+    from rich.console import Console
+
+    from qa.retrieve import Filters
+    from qa.summarize import summarize_article, summarize_query
+
+    if not article and not query:
+        _fail(QAError("give an ARTICLE (id, title prefix or path) or --query TEXT"))
+    settings = _settings(model)
+    if flag:
+        settings.answer.policy = "flag"
+    console = Console(stderr=True)
+    try:
+        store = open_store(settings)
+        with console.status("summarising…") as status:
+            def progress(what: str) -> None:
+                status.update(f"{what}…")
+            if query:
+                filters = Filters(source=source, category=category, since=since, until=until)
+                summary = summarize_query(query, settings, store, filters=filters, progress=progress)
+            else:
+                summary = summarize_article(article or "", settings, store, progress=progress)
+    except QAError as e:
+        _fail(e)
+    if json_out:
+        typer.echo(summary.model_dump_json(exclude={"passages"}))
+        return
+    typer.secho(summary.subject, bold=True)
+    _print_answer(summary)
+    if summary.key_facts:
+        typer.echo("\nKey facts:")
+    for f in summary.key_facts:
+        if f.kind == "figure":
+            typer.echo(f"  • {f.text}  (chars {f.start}-{f.end})")
+        else:
+            typer.echo(f"  • “{f.text}” — {f.speaker or 'unattributed'}  (chars {f.start}-{f.end})")
 
 
 @app.command()
@@ -162,7 +225,7 @@ def search(query: Annotated[Optional[str], typer.Argument(help="What to look for
     try:
         store = open_store(settings)
         for q in (_read_lines(batch) if batch else [query]):
-            hits = run_search(store, q, settings.retrieval, k=k, filters=filters, mode=mode)
+            hits = run_search(store, q or "", settings.retrieval, k=k, filters=filters, mode=mode)
             if json_out:
                 typer.echo(json.dumps({"query": q, "results": [
                     {"text": p.text, "score": p.score, "similarity": p.similarity,
@@ -208,7 +271,7 @@ def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa l
 def run_eval(
     suite: Annotated[str, typer.Argument(help="seed (evals/seed.yaml), multihop, or a YAML path.")] = "seed",
     model: Annotated[Optional[list[str]], typer.Option(help="litellm model id; repeat to compare.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Write the run JSON here (and .html beside it).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run JSON path (.html beside it).")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Fail (exit 1) on regression against it.")] = None,
     update_baseline: Annotated[bool, typer.Option(help="Write this run as the new baseline.")] = False,
     tolerance: Annotated[float, typer.Option(help="Allowed drop of a metric.")] = 0.05,
@@ -233,7 +296,7 @@ def run_eval(
             settings = _settings(m)
             n = len(spec.cases[:limit])
             with console.status(f"{spec.suite} on {m}: 0/{n}") as status:
-                done = []
+                done: list = []
 
                 def tick(row, status=status, done=done, n=n, m=m):
                     done.append(row)
@@ -254,9 +317,9 @@ def run_eval(
     Console().print(table)
     out = out or Path("runs") / f"{spec.suite}-{_time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    for i, r in enumerate(runs):
+    for i, run in enumerate(runs):
         target = out if i == 0 else out.with_name(f"{out.stem}-{i}{out.suffix}")
-        target.write_text(r.model_dump_json(indent=1), encoding="utf-8")
+        target.write_text(run.model_dump_json(indent=1), encoding="utf-8")
     report = write_html(runs, base, out.with_suffix(".html"), problems)
     typer.echo(f"run: {out}\nreport: {report}")
     if update_baseline:

@@ -150,8 +150,8 @@ def _from_html(path: Path, html: str) -> Article:
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                       include_tables=False)
-    body = (doc.text if doc else "") or ""
-    if not body.strip():
+    body = (doc.text if doc is not None and not isinstance(doc, dict) else "") or ""
+    if doc is None or isinstance(doc, dict) or not body.strip():
         raise BadInput(path, "no article text found in the HTML (is it a full page with a body?)")
     return make_article(key=str(path.resolve()), title=(doc.title or path.stem), text=clean_text(body),
                         source=doc.sitename or "", author=doc.author or "",

@@ -57,9 +57,8 @@ def _local_provider(settings: Settings):
             resp.choices[0].finish_reason = out["choices"][0]["finish_reason"]
             resp.model = kwargs["model"]
             u = out.get("usage") or {}
-            setattr(resp, "usage", {"prompt_tokens": u.get("prompt_tokens", 0),
-                                    "completion_tokens": u.get("completion_tokens", 0),
-                                    "total_tokens": u.get("total_tokens", 0)})
+            keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+            resp.usage = {k: u.get(k, 0) for k in keys}  # type: ignore[attr-defined]
             return resp
 
         def streaming(self, *args, **kwargs) -> Iterator[GenericStreamingChunk]:
@@ -67,7 +66,7 @@ def _local_provider(settings: Settings):
             with _LOCK:
                 stream = llama.create_chat_completion(messages=kwargs["messages"], stream=True,
                                                       **self._params(kwargs))
-                for i, part in enumerate(stream):
+                for part in stream:
                     choice = part["choices"][0]
                     yield {"text": choice["delta"].get("content") or "", "index": 0,
                            "is_finished": choice.get("finish_reason") is not None,

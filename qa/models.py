@@ -48,7 +48,8 @@ class Passage(BaseModel):
 
 
 class Citation(BaseModel):
-    """A passage the answer cites, narrowed to the sentence span(s) that support it."""
+    """A passage the answer cites, narrowed to a sentence span that supports it. A passage
+    cited by several sentences for different facts appears once per span."""
 
     n: int = Field(description="The number the answer uses: [n].")
     chunk_id: str
@@ -61,11 +62,21 @@ class Citation(BaseModel):
     quote: str = Field(description="article.text[start:end]")
 
 
+class Span(BaseModel):
+    """Where cited passage n supports a sentence: article.text[start:end]."""
+
+    n: int
+    start: int
+    end: int
+
+
 class Sentence(BaseModel):
     text: str
     citations: list[int] = Field(default_factory=list)
     supported: bool = True
     reason: str = ""
+    spans: list[Span] = Field(default_factory=list,
+                              description="The best-supporting sentence of each cited passage.")
 
 
 class Answer(BaseModel):
@@ -75,6 +86,7 @@ class Answer(BaseModel):
     sentences: list[Sentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     dropped_citations: int = Field(0, description="Citation numbers that matched no passage.")
+    draft: str = Field("", description="The model's raw answer, before checking.")
     passages: list[Passage] = Field(default_factory=list)
     model: str = ""
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")

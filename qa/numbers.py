@@ -34,6 +34,11 @@ def _words_value(words: str) -> float:
 
 def find_numbers(text: str) -> list[tuple[str, float]]:
     """(surface, value) of every number in text; years and ordinary counts alike."""
+    return [(m.group(0).strip(), v) for m, v in number_matches(text)]
+
+
+def number_matches(text: str) -> list[tuple[re.Match, float]]:
+    """The regex match and value of every number in text."""
     out = []
     for m in _NUMBER.finditer(text):
         if m.group("digits"):
@@ -44,7 +49,7 @@ def find_numbers(text: str) -> list[tuple[str, float]]:
             value = _words_value(m.group("words"))
         if m.group("scale"):
             value *= _SCALES[m.group("scale").lower()]
-        out.append((m.group(0).strip(), value))
+        out.append((m, value))
     return out
 
 

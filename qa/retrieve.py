@@ -7,6 +7,7 @@ import re
 from pydantic import BaseModel, Field
 
 from qa.config import RetrievalSettings
+from qa.dates import dates_in
 from qa.models import Passage
 from qa.store import Store, date_number
 
@@ -40,10 +41,13 @@ class Filters(BaseModel):
                 and (not self.until or 0 < d <= date_number(self.until)))
 
 
-def _names_bonus(query: str, p: Passage) -> float:
-    """1 when the question names the passage's outlet (e.g. 'The Verge'), else 0."""
+def _bonus(query: str, days: set[str], months: set[str], p: Passage) -> float:
+    """Features of the question that point at an article: it names the outlet (1), the
+    publication day (1) or month (0.5)."""
     src = p.source.lower().removeprefix("the ").strip()
-    return 1.0 if src and re.search(rf"\b{re.escape(src)}\b", query.lower()) else 0.0
+    named = 1.0 if src and re.search(rf"\b{re.escape(src)}\b", query.lower()) else 0.0
+    day = p.published_at[:10]
+    return named + (1.0 if day in days else 0.5 if day[:7] in months else 0.0)
 
 
 def search(store: Store, query: str, settings: RetrievalSettings, k: int | None = None,
@@ -63,8 +67,9 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
     found = store.passages(list(fused))
     cands = [found[c] for c in fused if c in found and filters.accepts(found[c])]
     top = 1.0 / (settings.rrf_k + 1)
-    scores = {p.chunk_id: fused[p.chunk_id] + (top * _names_bonus(query, p) if settings.rerank else 0)
-              for p in cands}
+    days, months = dates_in(query)
+    scores = {p.chunk_id: fused[p.chunk_id]
+              + (top * _bonus(query, days, months, p) if settings.rerank else 0) for p in cands}
     out: list[Passage] = []
     seen_texts: set[str] = set()
     per_article: dict[str, int] = {}

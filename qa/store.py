@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
@@ -91,7 +90,7 @@ class Store:
                 f"INSERT INTO articles ({_META_FIELDS}, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (article.id, article.key, article.title, article.source, article.author,
                  article.category, article.published_at, article.url, article.text,
-                 datetime.now(timezone.utc).isoformat()))
+                 datetime.now(UTC).isoformat()))
             self._insert_chunks(chunks)
             for old_id in old:
                 self._delete_rows(old_id)
@@ -245,6 +244,20 @@ class Store:
                                    published_at=pub or "")
         return out
 
+    def article_passages(self, article_id: str) -> list[Passage]:
+        """All chunks of an article, in order."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT id FROM chunks WHERE index_key=? AND article_id=? ORDER BY idx",
+            (self.key, article_id))]
+        found = self.passages(ids)
+        return [found[i] for i in ids if i in found]
+
+    def find_articles(self, ref: str) -> list[dict]:
+        """Articles whose id is ref, or whose title starts with it (case-blind)."""
+        rows = self.list_articles()
+        exact = [r for r in rows if r["id"] == ref]
+        return exact or [r for r in rows if r["title"].lower().startswith(ref.lower().strip())]
+
     def article(self, article_id: str) -> Article | None:
         row = self.db.execute(f"SELECT {_META_FIELDS}, text FROM articles WHERE id=?",
                               (article_id,)).fetchone()
@@ -252,6 +265,14 @@ class Store:
             return None
         names = [*_META_FIELDS.split(", "), "text"]
         return Article(**{n: v or "" for n, v in zip(names, row)})
+
+    def text(self, article_id: str) -> str:
+        row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+        if not row:
+            from qa.errors import NotFound
+
+            raise NotFound(f"no article with id {article_id!r}; `qa list` shows the ids")
+        return row[0]
 
     def list_articles(self) -> list[dict]:
         rows = self.db.execute(

@@ -19,7 +19,7 @@ def render_sources(ans, store) -> str:
         return f"<p><b>Refused:</b> {html.escape(reason)}</p>"
     parts = []
     for c in ans.citations:
-        text = store.article(c.article_id).text
+        text = store.text(c.article_id)
         lo, hi = max(0, c.start - 200), min(len(text), c.end + 200)
         parts.append(
             f"<div class='qa-source' id='source-{c.n}'><b>[{c.n}] {html.escape(c.title)}</b><br>"

@@ -15,7 +15,7 @@ def test_fake_llm_supported_answer_keeps_exact_citations(seed_store, fake_llm):
     assert [c.n for c in ans.citations] == [1]
     (c,) = ans.citations
     assert "1,000 arrests" in c.quote
-    assert seed_store.article(c.article_id).text[c.start:c.end] == c.quote
+    assert seed_store.text(c.article_id)[c.start:c.end] == c.quote
     assert len(fake_llm.history) == 2  # gate, then answer
     # passages go to the model as delimited data, after the static instructions
     assert fake_llm.history[1][0]["role"] == "system"
@@ -48,7 +48,10 @@ def test_fake_llm_gate_no_refuses_without_generating(seed_store, fake_llm):
 def test_fake_llm_all_sentences_unsupported_becomes_refusal(seed_store, fake_llm):
     fake_llm.enqueue("yes", "The scheme cost £99 million [1]. It began in 1999 [2].")
     ans = ask("How much did the scheme cost?", seed_store.settings, seed_store, complete=fake_llm)
-    assert ans.refused and "number" in ans.sentences[0].reason
+    assert ans.refused
+    rejected = ans.sentences[1:]  # the draft's sentences follow the refusal, with reasons
+    assert len(rejected) == 2 and not any(s.supported for s in rejected)
+    assert all("number" in s.reason for s in rejected)
 
 
 def test_fake_llm_model_refusal_is_a_refusal(seed_store, fake_llm):
@@ -61,3 +64,17 @@ def test_unrelated_question_is_refused_without_calling_the_model(seed_store, fak
     s.retrieval.min_similarity = 0.99
     ans = ask("zxqv", s, seed_store, complete=fake_llm)
     assert ans.refused and fake_llm.history == []
+
+
+def test_fake_llm_wrong_citation_is_corrected_to_the_supporting_passage(seed_store, fake_llm):
+    q = "How many officers are being moved to local teams?"
+    fake_llm.enqueue("yes", "A further 90 officers are being moved to local teams [1][2][3][4].")
+    first = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+    right = [c.n for c in first.citations if "90 officers" in c.quote]
+    wrong = next(n for n in range(1, 5) if "90 officers" not in first.passages[n - 1].text)
+    fake_llm.enqueue("yes", f"A further 90 officers are being moved to local teams [{wrong}].")
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+    (s,) = ans.sentences
+    assert s.supported and s.reason.startswith(f"re-cited: [{wrong}]")
+    assert s.citations != [wrong] and "90 officers" in ans.citations[0].quote
+    assert right

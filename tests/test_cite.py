@@ -18,8 +18,8 @@ from qa.retrieve import search
     ("A [Passage 3].", [("A.", [3])], 0),
     ("A.[1] B. [2]", [("A.", [1]), ("B.", [2])], 0),            # trailing citations
     ('He said "we act [1]".', [('He said "we act".', [1])], 0),  # citation inside quotes
-    ("A [n].", [("A.", [])], 1),
-    ("[1] Alpha rose. [2] Beta fell.", [("Alpha rose.", [1]), ("Beta fell.", [2])], 0),  # leading                                # literal placeholder
+    ("A [n].", [("A.", [])], 1),                                # literal placeholder
+    ("[1] Alpha rose. [2] Beta fell.", [("Alpha rose.", [1]), ("Beta fell.", [2])], 0),  # leading
     ("A [1].\n[2]", [("A.", [1, 2])], 0),                       # bare marker line
     ("In 2023 (2023) it grew [1].", [("In 2023 (2023) it grew.", [1])], 0),
     ("A [0] [5] [2].", [("A.", [2])], 2),
@@ -82,7 +82,7 @@ SEED_CLAIMS = [
 def test_checker_on_seed_claims(seed_store, claim, supported):
     settings = seed_store.settings
     passages = search(seed_store, claim, settings.retrieval, k=4)
-    texts = {p.article_id: seed_store.article(p.article_id).text for p in passages}
+    texts = {p.article_id: seed_store.text(p.article_id) for p in passages}
     (sentence,), _ = split_answer(claim + " [1][2][3][4]", len(passages))
     citations = check_sentences([sentence], passages, texts, settings.answer.support_threshold)
     assert sentence.supported is supported, sentence.reason

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 from .conftest import MODELS_DIR, ROOT
 
@@ -19,7 +18,8 @@ def test_help_is_fast_and_loads_no_heavy_library(tmp_path):
     code = ("import sys, time; t=time.perf_counter(); sys.argv=['qa','--help']\n"
             "from qa.cli import app\n"
             "try: app()\nexcept SystemExit: pass\n"
-            "heavy=[m for m in ('torch','chromadb','litellm','gradio','sentence_transformers') if m in sys.modules]\n"
+            "heavy=[m for m in ('torch','chromadb','litellm','gradio','sentence_transformers')"
+            " if m in sys.modules]\n"
             "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "HEAVY []" in out.stdout

@@ -26,7 +26,7 @@ def test_local_model_answers_with_correct_citation(seed_store, question, facts, 
     assert all(s.supported for s in ans.sentences if s.text in ans.text)
     assert any(cited in c.quote for c in ans.citations), [c.quote for c in ans.citations]
     for c in ans.citations:
-        assert seed_store.article(c.article_id).text[c.start:c.end] == c.quote
+        assert seed_store.text(c.article_id)[c.start:c.end] == c.quote
 
 
 def test_local_model_refuses_unanswerable(seed_store):

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from qa.ingest import ingest, load_file, parse_header
 from qa.errors import BadInput
+from qa.ingest import ingest, load_file, parse_header
 from qa.store import Store
 
 from .conftest import SEEDS, make_settings
@@ -40,7 +40,7 @@ def test_ingest_is_idempotent_and_replaces_changed_articles(settings, tmp_path):
     assert store.counts() == {"articles": 1, "chunks": first.chunks}
     assert store.collection.count() == first.chunks  # old vectors are gone
     (row,) = store.list_articles()
-    assert "Tuesday" in store.article(row["id"]).text
+    assert "Tuesday" in store.text(row["id"])
 
 
 def test_html_main_text_is_extracted(settings, tmp_path):

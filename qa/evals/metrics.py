@@ -35,7 +35,7 @@ def facts_ok(groups: list[list[str]], answer: str) -> bool:
     return all(any(matches(a, answer) for a in group) for group in groups)
 
 
-def rate(values: Sequence[bool]) -> float | None:
+def rate(values: Sequence[bool] | Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
@@ -58,13 +58,14 @@ def mrr_at(rel: list[bool], k: int = 10) -> float:
 
 
 def map_at(rel: list[bool], n_gold: int, k: int = 10) -> float:
-    """Average precision over the top k, normalised by min(number of gold facts, k)."""
+    """Average precision over the top k, normalised by min(max(gold facts, relevant hits), k)
+    (overlapping chunks can hold the same gold fact twice)."""
     hits, total = 0, 0.0
     for i, r in enumerate(rel[:k]):
         if r:
             hits += 1
             total += hits / (i + 1)
-    return total / min(max(n_gold, 1), k)
+    return total / min(max(n_gold, hits, 1), k)
 
 
 def alce(sentences, passages, texts: dict[str, str], threshold: float) -> tuple[float, float] | None:
@@ -80,7 +81,7 @@ def alce(sentences, passages, texts: dict[str, str], threshold: float) -> tuple[
         if not cites:
             return False
         s = Sentence(text=text, citations=cites)
-        check_sentences([s], passages, texts, threshold)
+        check_sentences([s], passages, texts, threshold, recite=False)
         return s.supported
 
     if not sentences:

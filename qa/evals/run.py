@@ -64,6 +64,7 @@ def prepare_store(suite: Suite, settings: Settings, progress: Callable[[str], No
 
 def run_case(case: EvalCase, store, settings: Settings) -> CaseResult:
     from qa.answer import ask
+    from qa.cite import is_refusal, split_answer
     from qa.retrieve import search
 
     row = CaseResult(id=case.id, question=case.question, expected_refusal=case.refuse)
@@ -81,12 +82,14 @@ def run_case(case: EvalCase, store, settings: Settings) -> CaseResult:
         row.citations = [c.model_dump(include={"n", "title", "start", "end", "quote"})
                          for c in ans.citations]
         row.sentences = [s.model_dump() for s in ans.sentences]
-        if not ans.refused:
-            texts = {a: store.article(a).text for a in {p.article_id for p in ans.passages}}
+        if ans.draft and not is_refusal(ans.draft):
+            texts = {a: store.text(a) for a in {p.article_id for p in ans.passages}}
             th = settings.answer.support_threshold
-            row.alce_before = m.alce(ans.sentences, ans.passages, texts, th)
-            kept = [s for s in ans.sentences if s.supported]
-            row.alce_after = m.alce(kept, ans.passages, texts, th)
+            draft, _ = split_answer(ans.draft, len(ans.passages))
+            row.alce_before = m.alce(draft, ans.passages, texts, th)
+            if not ans.refused:
+                kept = [s for s in ans.sentences if s.supported]
+                row.alce_after = m.alce(kept, ans.passages, texts, th)
         if case.refuse:
             row.passed = ans.refused
         else:
@@ -106,7 +109,6 @@ def summarise(rows: list[CaseResult]) -> dict[str, float | None]:
     answerable = [r for r in ok if not r.expected_refusal]
     refused = [r for r in ok if r.refused]
     should = [r for r in ok if r.expected_refusal]
-    answered = [r for r in ok if not r.refused]
     ranked = [r for r in ok if r.retrieval]
     out: dict[str, float | None] = {
         "cases": len(rows),
@@ -119,7 +121,7 @@ def summarise(rows: list[CaseResult]) -> dict[str, float | None]:
         "answer_rate": m.rate([not r.refused for r in answerable]),
     }
     for tag, attr in (("before", "alce_before"), ("after", "alce_after")):
-        pairs = [getattr(r, attr) for r in answered if getattr(r, attr)]
+        pairs = [getattr(r, attr) for r in ok if getattr(r, attr)]
         out[f"citation_recall_{tag}_check"] = m.rate([p[0] for p in pairs]) if pairs else None
         out[f"citation_precision_{tag}_check"] = m.rate([p[1] for p in pairs]) if pairs else None
     for k in (4, 10):
