@@ -81,3 +81,20 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     return Answer(question=question, text=text, refused=False, sentences=sentences,
                   citations=citations_of(kept, passages, texts), dropped_citations=dropped,
                   passages=passages, **extra)
+
+
+def standalone_question(question: str, history: list[tuple[str, str]], settings: Settings,
+                        complete: Complete | None = None) -> str:
+    """A follow-up ("and how many were charged?") rewritten with the conversation so that
+    retrieval finds the right passage; unchanged when there is no history."""
+    if not history:
+        return question
+    if complete is None:
+        from qa.llm import complete as default_complete
+
+        complete = default_complete
+    turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
+    msg = [{"role": "user", "content": prompts.render("rewrite", history=turns,
+                                                      question=question.strip())}]
+    out = "".join(complete(settings, msg, max_tokens=60)).strip().strip('"').splitlines()
+    return out[0].strip() if out and out[0].strip() else question

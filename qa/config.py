@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
     host: str = Field("127.0.0.1", description="Address the app listens on.")
     port: int = Field(7860, description="Port the app listens on.")
+    auth: str | None = Field(
+        None, description="Log-in for the app: 'user:password', or the path of a file with one "
+        "user:password a line. Unset = no log-in (the app binds 127.0.0.1 by default).")
+    max_upload_mb: int = Field(20, ge=1, description="Largest file the app accepts, in MB.")
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings,
                                        description="How articles are cut into chunks.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings,
@@ -109,6 +113,16 @@ class Settings(BaseSettings):
                                    description="How answers are generated and checked.")
     summary: SummarySettings = Field(default_factory=SummarySettings,
                                      description="How summaries are written.")
+
+    def auth_pairs(self) -> list[tuple[str, str]] | None:
+        if not self.auth:
+            return None
+        path = Path(self.auth)
+        lines = path.read_text().splitlines() if path.is_file() else [self.auth]
+        pairs = [tuple(ln.strip().split(":", 1)) for ln in lines if ":" in ln]
+        if not pairs:
+            raise ValueError("QA_AUTH must be 'user:password' or a file of such lines")
+        return [(u, p) for u, p in pairs]
 
     @property
     def model_dir(self) -> Path:

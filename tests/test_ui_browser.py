@@ -1,0 +1,134 @@
+"""The app in a real browser (Debian's Chromium driven by Playwright) and through
+gradio_client, with the real local model. One app process serves every test here."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import MODELS_DIR, ROOT
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = free_port()
+    env = {**os.environ, "QA_DATA_DIR": str(tmp_path_factory.mktemp("app") / "data"),
+           "QA_MODELS_DIR": str(MODELS_DIR), "QA_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    t = time.perf_counter()
+    while time.perf_counter() - t < 180:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.5)
+    print(f"\napp start to first page: {time.perf_counter() - t:.1f} s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.goto(app_url)
+        pg.wait_for_selector("#qa-question textarea")
+        yield pg
+        browser.close()
+
+
+def ask(page, question: str):
+    """Type a question and watch the answer arrive; returns (final bot message, texts seen).
+    The answer is final when it carries citation markers, a refusal or an error."""
+    bots = page.locator("#qa-chat [data-testid=bot]")
+    n_before = bots.count()
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    seen: list[str] = []
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if bots.count() > n_before:
+            last = bots.last
+            text = last.inner_text()
+            if not seen or seen[-1] != text:
+                seen.append(text)
+            if last.locator(".qa-cite, .qa-refusal").count() or text.startswith("Error"):
+                break
+        page.wait_for_timeout(100)
+    return bots.last, seen
+
+
+def test_browser_ask_and_click_citation(page):
+    answer, seen = ask(page, "How many arrests has live facial recognition led to?")
+    assert "1,000" in answer.inner_text()
+    assert len(seen) >= 3, seen  # the draft streamed in pieces before the checked answer
+    marker = answer.locator(".qa-cite").first
+    assert marker.is_visible()
+    marker.click()
+    card = page.locator("#qa-sources .qa-source.qa-active")
+    assert card.count() == 1 and card.is_visible()
+    assert "1,000 arrests" in card.locator("mark").inner_text()
+    assert "OpenVoiceNews" in card.inner_text()
+    os.makedirs(ROOT / "docs", exist_ok=True)
+    page.screenshot(path=str(ROOT / "docs" / "chat-citation.png"), full_page=True)
+
+
+def test_browser_refusal(page):
+    answer, _ = ask(page, "What did the Mayor of London say about facial recognition?")
+    assert answer.locator(".qa-refusal").count() == 1
+    assert "don't say" in answer.inner_text()
+
+
+def test_browser_upload_then_ask(page, tmp_path):
+    f = tmp_path / "harbour.txt"
+    f.write_text("Coast News\nHarbour reopens after storm\nOctober 5, 2023\n\n"
+                 "The harbour at Port Ellin reopened on Thursday after the storm, said harbour "
+                 "master Jane Okafor. She said 37 fishing boats left at dawn and the repairs cost "
+                 "£1.2 million, paid by the county council.\n")
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(str(f))
+    page.get_by_role("button", name="Add to library").click()
+    page.wait_for_function("() => /added/.test(document.querySelector("
+                           "'#qa-upload-report textarea').value)", timeout=120_000)
+    page.get_by_role("tab", name="Chat").click()
+    answer, _ = ask(page, "How many fishing boats left Port Ellin at dawn?")
+    assert "37" in answer.inner_text()
+
+
+def test_gradio_client_ask_and_summarize(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    chat, sources, _ = client.predict("How big is the Met's funding shortfall?", [], "",
+                                      api_name="/ask")
+    assert "260" in str(chat[-1]["content"])
+    assert "£260 million" in sources
+    summary, summary_sources = client.predict("Topic", None, "facial recognition", "", "", "",
+                                              api_name="/summarize")
+    assert "Key facts" in summary and "qa-cite" in summary and "<mark>" in summary_sources
