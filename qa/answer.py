@@ -72,6 +72,8 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     sentences, dropped = split_answer(raw, len(passages))
     texts = {a: store.text(a) for a in {p.article_id for p in passages}}
     check_sentences(sentences, passages, texts, settings.answer.support_threshold)
+    if settings.answer.judge:
+        judge_sentences(sentences, passages, settings, complete, usage)
     timings["check"] = time.perf_counter() - t
     kept = [s for s in sentences if s.supported or settings.answer.policy == "flag"]
     if not any(s.supported for s in sentences):
@@ -81,6 +83,20 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     return Answer(question=question, text=text, refused=False, sentences=sentences,
                   citations=citations_of(kept, passages, texts), dropped_citations=dropped,
                   passages=passages, **extra)
+
+
+def judge_sentences(sentences: list[Sentence], passages: list[Passage], settings: Settings,
+                    complete: Complete, usage: dict) -> None:
+    """The model as a yes/no judge of each sentence the rules let through."""
+    for s in sentences:
+        if not s.supported:
+            continue
+        evidence = "\n\n".join(passages[n - 1].text for n in s.citations)
+        msg = [{"role": "user", "content": prompts.render("judge", evidence=evidence, claim=s.text)}]
+        verdict = "".join(complete(settings, msg, max_tokens=2, usage=usage)).strip().lower()
+        if not verdict.startswith("yes"):
+            s.supported = False
+            s.reason = f"the model judged that the cited passages do not state it ({s.reason})"
 
 
 def standalone_question(question: str, history: list[tuple[str, str]], settings: Settings,

@@ -55,6 +55,9 @@ class AnswerSettings(BaseModel):
         True, description="Ask the model 'do these passages answer it?' before answering."
     )
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
+    judge: bool = Field(
+        False, description="Also ask the model, per sentence that passed the rules, whether its "
+        "cited passages state it (about 8 s a sentence with the local 1.5B; see bench/judge.py).")
     support_threshold: float = Field(
         0.45, ge=0, le=1, description="Least semantic support score for a cited sentence "
         "(0.5 x cosine + 0.5 x content-word overlap with the best cited sentence)."

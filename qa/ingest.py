@@ -18,8 +18,10 @@ from qa.errors import BadInput
 from qa.models import Article
 
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 200 * 1024 * 1024  # a .jsonl of many articles
+MAX_ARTICLE_CHARS = 2_000_000  # one article; a long news story is ~50,000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")  # UTF-8 read as cp1252
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d %Y")
 _HEADER_LINE_WORDS = 20  # a header line is short; the body starts at the first long paragraph
 
@@ -65,11 +67,16 @@ def load_file(path: Path) -> Iterator[Article | BadInput]:
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else cp1252; control and bidi characters removed."""
+    """UTF-8 (with or without BOM); mostly-UTF-8 with a few bad bytes keeps the UTF-8 and
+    drops the bad bytes; otherwise cp1252. Control and bidi characters are removed."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        latin = raw.decode("cp1252", errors="replace")
+        if _MOJIBAKE.search(latin):  # valid UTF-8 sequences in it: UTF-8 with some bad bytes
+            text = raw.decode("utf-8-sig", errors="replace").replace("\ufffd", "")
+        else:
+            text = latin
     return clean_text(text)
 
 
@@ -80,6 +87,9 @@ def clean_text(text: str) -> str:
 def make_article(*, key: str, title: str, text: str, source: str = "", author: str = "",
                  category: str = "", published_at: str = "", url: str = "") -> Article:
     text = text.strip()
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise BadInput(key, f"article text is {len(text) / 1e6:.1f} million characters; the limit "
+                       f"is {MAX_ARTICLE_CHARS / 1e6:g} million: split it into articles")
     title = " ".join(title.split())[:300]
     return Article(id=content_hash(title, text), key=key, title=title, text=text,
                    source=source.strip(), author=author.strip(), category=category.strip(),
@@ -177,13 +187,17 @@ def _load_jsonl(path: Path, text: str) -> Iterator[Article | BadInput]:
             yield BadInput(where, f"missing field(s) {', '.join(missing)}")
             continue
         pub = str(row.get("published_at") or "")
-        yield make_article(
-            key=str(row.get("url") or f"{path.resolve()}#{row['title']}"),
-            title=str(row["title"]), text=clean_text(str(row["text"])),
-            source=str(row.get("source") or ""), author=str(row.get("author") or ""),
-            category=str(row.get("category") or ""), published_at=parse_date(pub) or pub,
-            url=str(row.get("url") or ""),
-        )
+        try:
+            article = make_article(
+                key=str(row.get("url") or f"{path.resolve()}#{row['title']}"),
+                title=str(row["title"]), text=clean_text(str(row["text"])),
+                source=str(row.get("source") or ""), author=str(row.get("author") or ""),
+                category=str(row.get("category") or ""), published_at=parse_date(pub) or pub,
+                url=str(row.get("url") or ""))
+        except BadInput as e:
+            yield BadInput(where, e.problem)
+            continue
+        yield article
 
 
 def ingest(paths: list[Path], store, progress: Callable[[str], None] | None = None):

@@ -54,16 +54,19 @@ class FakeLLM:
     """A fake model for flow tests: replies are enqueued, calls recorded in `history`."""
 
     def __init__(self):
-        self.replies: list[str] = []
+        self.replies: list[str | Exception] = []
         self.history: list[list[dict]] = []
 
-    def enqueue(self, *replies: str) -> FakeLLM:
+    def enqueue(self, *replies: str | Exception) -> FakeLLM:
+        """Queue replies; an exception in the queue is raised by the call that takes it."""
         self.replies.extend(replies)
         return self
 
     def __call__(self, settings, messages, *, max_tokens=256, stream=False, usage=None) -> Iterator[str]:
         self.history.append(messages)
         reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
         if stream:
             yield from (reply[i:i + 5] for i in range(0, len(reply), 5))
         else:

@@ -78,3 +78,14 @@ def test_fake_llm_wrong_citation_is_corrected_to_the_supporting_passage(seed_sto
     assert s.supported and s.reason.startswith(f"re-cited: [{wrong}]")
     assert s.citations != [wrong] and "90 officers" in ans.citations[0].quote
     assert right
+
+
+def test_fake_llm_judge_can_reject_what_the_rules_passed(seed_store, fake_llm):
+    s = seed_store.settings.model_copy(deep=True)
+    s.answer.judge = True
+    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
+                            "The Met faces a £260 million funding shortfall [2].", "yes", "no")
+    ans = ask(Q, s, seed_store, complete=fake_llm)
+    assert [x.supported for x in ans.sentences] == [True, False]
+    assert "judged" in ans.sentences[1].reason and "260" not in ans.text
+    assert len(fake_llm.history) == 4

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.numbers import number_values
+from qa.numbers import number_matches, number_values
 
 
 def _norm(text: str) -> str:
@@ -26,7 +26,10 @@ def matches(alternative: str, answer: str) -> bool:
     if values:
         if not values <= number_values(answer):
             return False
-        words = re.sub(r"[\d,.%£$€]+|\b(million|billion|thousand|m|bn|k)\b", " ", alt).split()
+        rest = alt
+        for match, _ in reversed(number_matches(alt)):
+            rest = rest[:match.start()] + " " + rest[match.end():]
+        words = re.sub(r"[£$€%]", " ", rest).split()
         return all(w in text for w in words)
     return alt in text
 

@@ -62,7 +62,7 @@ def prepare_store(suite: Suite, settings: Settings, progress: Callable[[str], No
     return store
 
 
-def run_case(case: EvalCase, store, settings: Settings) -> CaseResult:
+def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseResult:
     from qa.answer import ask
     from qa.cite import is_refusal, split_answer
     from qa.retrieve import search
@@ -74,7 +74,7 @@ def run_case(case: EvalCase, store, settings: Settings) -> CaseResult:
             top = search(store, case.question, settings.retrieval, k=10)
             row.retrieval, row.n_gold = m.retrieval_ranks([p.text for p in top], gold), len(gold)
         t = time.perf_counter()
-        ans = ask(case.question, settings, store)
+        ans = ask(case.question, settings, store, complete=complete)
         row.timings = {**ans.timings, "total": time.perf_counter() - t}
         row.usage = ans.usage
         row.refused, row.answer = ans.refused, ans.text
@@ -138,13 +138,13 @@ def summarise(rows: list[CaseResult]) -> dict[str, float | None]:
 
 
 def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
-              progress: Callable[[CaseResult], None] | None = None) -> RunResult:
+              progress: Callable[[CaseResult], None] | None = None, complete=None) -> RunResult:
     store = prepare_store(suite, settings)
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     t = time.perf_counter()
     rows = []
     for case in suite.cases[:limit]:
-        rows.append(run_case(case, store, settings))
+        rows.append(run_case(case, store, settings, complete))
         if progress:
             progress(rows[-1])
     return RunResult(suite=suite.suite, model=settings.model, started=started,

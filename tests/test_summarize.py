@@ -1,0 +1,93 @@
+"""Summaries: key facts extracted from the text (exact by construction), the summary flow
+with a fake LLM (single call and map-reduce), and the real model (slow)."""
+
+import pytest
+
+from qa.keyfacts import extract
+from qa.summarize import _groups, resolve_article, summarize_article, summarize_query
+
+from .conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def seed(seed_store):
+    (row,) = seed_store.list_articles()
+    return row["id"], seed_store.text(row["id"])
+
+
+def test_seed_key_figures(seed):
+    aid, text = seed
+    figures = [f.text for f in extract(aid, text) if f.kind == "figure"]
+    for needed in ("more than 1,000 arrests", "773 resulting in charges or cautions",
+                   "four times a week", "up to ten times weekly", "£260 million funding shortfall"):
+        assert any(needed in f for f in figures), (needed, figures)
+
+
+def test_seed_key_quotes_have_the_right_speaker(seed):
+    aid, text = seed
+    quotes = [f for f in extract(aid, text) if f.kind == "quote"]
+
+    def speaker(opening: str) -> str:
+        (f,) = [f for f in quotes if f.text.startswith(opening)]
+        return f.speaker
+
+    assert "Rowley" in speaker("It's a fantastic piece of technology")
+    assert "Rowley" in speaker("We're only using it")
+    assert "Rowley" in speaker("The West End generates")
+    assert speaker("It's incredibly concerning") == "Charlie Whelton"
+    for f in quotes:  # every key fact is an exact span of the article
+        assert text[f.start:f.end] == f.quote
+
+
+def test_resolve_article_by_id_title_prefix_and_path(seed_store, seed):
+    aid, _ = seed
+    assert resolve_article(seed_store, aid) == aid
+    assert resolve_article(seed_store, "met police to expand") == aid
+    assert resolve_article(seed_store, str(SEEDS / "met-police-facial-recognition.txt")) == aid
+    with pytest.raises(Exception, match="qa list"):
+        resolve_article(seed_store, "no such title")
+
+
+def test_fake_llm_summary_is_checked_and_cited(seed_store, fake_llm):
+    fake_llm.enqueue(
+        "The Met will double its use of live facial recognition [1]. "
+        "Live facial recognition has led to more than 1,000 arrests [3]. "
+        "The Mayor of London welcomed the plan [1].")
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
+    assert [x.supported for x in s.sentences] == [True, True, False]
+    assert "Mayor" not in s.text and s.parts == 1
+    text = seed_store.text(s.article_ids[0])
+    assert all(text[c.start:c.end] == c.quote for c in s.citations)
+    assert any("1,000 arrests" in c.quote for c in s.citations)  # re-cited if [3] was wrong
+    assert len(s.key_facts) > 10
+
+
+def test_fake_llm_long_input_is_mapped_and_reduced(seed_store, fake_llm):
+    settings = seed_store.settings.model_copy(deep=True)
+    settings.summary.token_budget = 300  # force several parts
+    passages = seed_store.article_passages(seed_store.list_articles()[0]["id"])
+    n_parts = len(_groups(passages, 300))
+    assert n_parts > 1
+    fake_llm.enqueue(*["The Met faces a £260 million funding shortfall [1]."] * n_parts,
+                     "The Met faces a £260 million funding shortfall [1].")
+    progress = []
+    s = summarize_article("Met Police", settings, seed_store, complete=fake_llm,
+                          progress=progress.append)
+    assert s.parts == n_parts and len(fake_llm.history) == n_parts + 1
+    assert progress[-1] == "merging the parts"
+    assert s.sentences[0].supported
+
+
+def test_fake_llm_topic_summary_spans_matching_articles(seed_store, fake_llm):
+    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    s = summarize_query("facial recognition", seed_store.settings, seed_store, complete=fake_llm)
+    assert s.article_ids and s.sentences[0].supported and s.subject == "facial recognition"
+
+
+@pytest.mark.slow
+def test_local_model_summary_of_seed(seed_store):
+    s = summarize_article("Met Police", seed_store.settings, seed_store)
+    assert not s.refused and 1 <= len([x for x in s.sentences if x.supported])
+    assert all(x.supported for x in s.sentences if x.text in s.text)
+    text = seed_store.text(s.article_ids[0])
+    assert all(text[c.start:c.end] == c.quote for c in s.citations)
