@@ -5,7 +5,7 @@ import pytest
 
 from qa.evals import metrics as m
 from qa.evals.cases import EvalCase, Suite, load_suite
-from qa.evals.run import compare, load_run, run_case, run_suite
+from qa.evals.run import compare, load_run, run_suite
 
 from .conftest import ROOT, make_settings, shared_path
 
