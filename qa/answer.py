@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from qa import prompts
 from qa.cite import check_sentences, citations_of, is_refusal, render_sentences, split_answer
 from qa.config import Settings
-from qa.models import Answer, Passage, Sentence
+from qa.models import Answer, Passage, Sentence, Span
 from qa.retrieve import Filters, search
 from qa.store import Store
 
@@ -71,7 +71,13 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     t = time.perf_counter()
     sentences, dropped = split_answer(raw, len(passages))
     texts = {a: store.text(a) for a in {p.article_id for p in passages}}
-    check_sentences(sentences, passages, texts, settings.answer.support_threshold)
+    if settings.answer.check:
+        check_sentences(sentences, passages, texts, settings.answer.support_threshold)
+    else:
+        for s in sentences:
+            s.spans = [Span(n=n, start=passages[n - 1].start, end=passages[n - 1].end)
+                       for n in s.citations]
+            s.reason = "not checked"
     if settings.answer.judge:
         judge_sentences(sentences, passages, settings, complete, usage)
     timings["check"] = time.perf_counter() - t

@@ -301,7 +301,8 @@ def run_eval(
                 def tick(row, status=status, done=done, n=n, m=m):
                     done.append(row)
                     mark = "pass" if row.passed else ("ERROR" if row.error else "fail")
-                    console.print(f"  {mark:>5} {row.id}: {row.answer[:90]!r}", highlight=False)
+                    said = row.error.splitlines()[0] if row.error else repr(row.answer[:90])
+                    console.print(f"  {mark:>5} {row.id}: {said}", highlight=False)
                     status.update(f"{spec.suite} on {m}: {len(done)}/{n}")
 
                 runs.append(run_suite(spec, settings, limit=limit, progress=tick))

@@ -55,6 +55,9 @@ class AnswerSettings(BaseModel):
         True, description="Ask the model 'do these passages answer it?' before answering."
     )
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
+    check: bool = Field(
+        True, description="Check each sentence against its citations. Off only to measure what "
+        "the checker changes (evals): every sentence is then shown as the model wrote it.")
     judge: bool = Field(
         False, description="Also ask the model, per sentence that passed the rules, whether its "
         "cited passages state it (about 8 s a sentence with the local 1.5B; see bench/judge.py).")

@@ -105,7 +105,8 @@ def build(settings: Settings, store):
 
     lock = threading.Lock()  # one model call at a time, whichever tab asks
 
-    def respond(message: str, chat: list, pairs: list, sources: str, counter: int):
+    def respond(message: str, chat: list, pairs: list, sources: str, counter: int,
+                source: str = "", since: str = "", until: str = ""):
         message = (message or "").strip()
         if not message:
             yield chat, pairs, sources, counter, ""
@@ -123,7 +124,9 @@ def build(settings: Settings, store):
                 with lock:
                     q = standalone_question(message, pairs, settings)
                     box["question"] = q
-                    box["answer"] = ask(q, settings, store, on_token=tokens.put)
+                    filters = Filters(source=source or None, since=since or None,
+                                      until=until or None)
+                    box["answer"] = ask(q, settings, store, filters=filters, on_token=tokens.put)
             except Exception as e:  # shown to the user
                 box["error"] = e
             tokens.put(None)
@@ -212,11 +215,16 @@ def build(settings: Settings, store):
                     box = gr.Textbox(label="Question", placeholder="Ask about the articles…",
                                      elem_id="qa-question")
                     note = gr.Markdown(elem_id="qa-note")
+                    with gr.Accordion("Filters", open=False):
+                        with gr.Row():
+                            f_source = gr.Textbox(label="Outlet", placeholder="e.g. The Verge")
+                            f_since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
+                            f_until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources\nClick a citation marker to see the passage.")
                     sources = gr.HTML(elem_id="qa-sources")
             pairs, counter = gr.State([]), gr.State(0)
-            box.submit(respond, [box, chat, pairs, sources, counter],
+            box.submit(respond, [box, chat, pairs, sources, counter, f_source, f_since, f_until],
                        [chat, pairs, sources, counter, note], api_name="ask").then(
                 lambda: "", None, box, api_name=False)
         with gr.Tab("Summaries"):

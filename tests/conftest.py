@@ -3,7 +3,13 @@ fake LLM for tests of parsing and flow, and the path to ../shared data."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +82,36 @@ class FakeLLM:
 @pytest.fixture
 def fake_llm() -> FakeLLM:
     return FakeLLM()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(tmp: Path):
+    """`python app.py` on a free port with its own data dir; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "QA_DATA_DIR": str(tmp / "data"), "QA_MODELS_DIR": str(MODELS_DIR),
+           "QA_PORT": str(port)}
+    tmp.mkdir(parents=True, exist_ok=True)
+    log = tmp / "app.log"  # a file, not a pipe: a full pipe would block the app
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    t = time.perf_counter()
+    try:
+        while time.perf_counter() - t < 180:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None, log.read_text()[-2000:]
+                time.sleep(0.5)
+        print(f"\napp start to first page: {time.perf_counter() - t:.1f} s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -134,3 +134,15 @@ def _count(db) -> int:
             return con.execute("SELECT count(*) FROM articles").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_titles_and_ids_cannot_escape_the_store(tmp_path):
+    f = tmp_path / "evil.jsonl"
+    f.write_text(json.dumps({"title": "../../../../tmp/escaped", "url": "../../outside",
+                             "text": "An article whose title and url try to name paths. " * 3}))
+    data = tmp_path / "data"
+    store = Store(make_settings(data))
+    assert len(ingest([f], store).added) == 1
+    inside = {p.resolve() for p in data.rglob("*")}
+    assert all(str(p).startswith(str(data.resolve())) for p in inside)
+    assert not (tmp_path / "outside").exists() and not list(tmp_path.glob("escaped*"))

@@ -5,7 +5,6 @@ Also: a remote model that fails gives a clear error after bounded retries."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,18 +17,12 @@ from qa.ingest import ingest
 from qa.retrieve import search
 from qa.store import Store
 
-from .conftest import MODELS_DIR, ROOT, SEEDS, make_settings
+from .conftest import MODELS_DIR, ROOT, SEEDS, free_port, make_settings
 
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
     t = time.time()
     while time.time() - t < seconds:
         try:
@@ -37,10 +30,9 @@ def wait_for(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
             return
         except OSError:
             if proc.poll() is not None:
-                out = proc.stdout.read() if proc.stdout else ""
-                raise RuntimeError(f"server exited: {out}") from None
+                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}") from None
             time.sleep(0.5)
-    raise TimeoutError(url)
+    raise TimeoutError(f"{url}: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +41,12 @@ def chroma_url(tmp_path_factory):
     if not exe:
         pytest.skip("the chroma CLI is not installed")
     port = free_port()
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path_factory.mktemp("chroma")),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    d = tmp_path_factory.mktemp("chroma")
+    log = d / "server.log"
+    proc = subprocess.Popen([exe, "run", "--path", str(d / "db"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    wait_for(f"{url}/api/v2/heartbeat", proc)
+    wait_for(f"{url}/api/v2/heartbeat", proc, log)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -89,12 +82,13 @@ def test_llama_cpp_server_through_litellm_openai_provider(tmp_path):
 
     gguf = model_path("qwen2.5-coder-1.5b", Settings(models_dir=MODELS_DIR).model_dir)
     port = free_port()
+    log = tmp_path / "llama-server.log"  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
                              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-                             "--n_threads", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, "OMP_WAIT_POLICY": "passive"})
+                             "--n_threads", "2"], stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            env={**os.environ, "OMP_WAIT_POLICY": "passive"})
     try:
-        wait_for(f"http://127.0.0.1:{port}/v1/models", proc, 180)
+        wait_for(f"http://127.0.0.1:{port}/v1/models", proc, log)
         env = {**os.environ, "QA_DATA_DIR": str(tmp_path / "d"), "QA_MODEL": "openai/qwen",
                "OPENAI_API_BASE": f"http://127.0.0.1:{port}/v1", "OPENAI_API_KEY": "none"}
         out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json",

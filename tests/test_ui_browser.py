@@ -3,15 +3,11 @@ gradio_client, with the real local model. One app process serves every test here
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from .conftest import MODELS_DIR, ROOT
+from .conftest import ROOT, running_app
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -19,32 +15,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "QA_DATA_DIR": str(tmp_path_factory.mktemp("app") / "data"),
-           "QA_MODELS_DIR": str(MODELS_DIR), "QA_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    t = time.perf_counter()
-    while time.perf_counter() - t < 180:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(0.5)
-    print(f"\napp start to first page: {time.perf_counter() - t:.1f} s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running_app(tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +99,9 @@ def test_gradio_client_ask_and_summarize(app_url):
     from gradio_client import Client
 
     client = Client(app_url, verbose=False)
+    # message, chat history, sources panel, then the filters: outlet, since, until
     chat, sources, _ = client.predict("How big is the Met's funding shortfall?", [], "",
-                                      api_name="/ask")
+                                      "", "", "", api_name="/ask")
     assert "260" in str(chat[-1]["content"])
     assert "£260 million" in sources
     summary, summary_sources = client.predict("Topic", None, "facial recognition", "", "", "",

@@ -1,0 +1,39 @@
+"""Load: the app on 127.0.0.1 and 20 concurrent gradio_client clients asking seed questions,
+one request each (a bounded loop that ends by itself). Every request is answered, without
+errors, with the same answer a single client gets; the model runs one call at a time."""
+
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .conftest import running_app
+
+pytestmark = pytest.mark.slow
+QUESTIONS = ["How many arrests has live facial recognition led to?",
+             "How big is the Met's funding shortfall?",
+             "How many officers are now assigned to the West End?",
+             "What did the Mayor of London say about facial recognition?"]
+
+
+def ask(url: str, question: str) -> tuple[str, float]:
+    from gradio_client import Client
+
+    t = time.perf_counter()
+    chat, _, _ = Client(url, verbose=False).predict(question, [], "", "", "", "", api_name="/ask")
+    return str(chat[-1]["content"]), time.perf_counter() - t
+
+
+def test_twenty_concurrent_clients(tmp_path):
+    with running_app(tmp_path) as url:
+        single = {q: ask(url, q)[0] for q in QUESTIONS}
+        jobs = [QUESTIONS[i % len(QUESTIONS)] for i in range(20)]
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            results = list(pool.map(lambda q: ask(url, q), jobs, timeout=1800))
+    assert len(results) == 20
+    for q, (answer, _) in zip(jobs, results):
+        assert answer == single[q], (q, answer, single[q])
+    lat = sorted(s for _, s in results)
+    p95 = lat[int(0.95 * (len(lat) - 1))]
+    print(f"\\n20 concurrent clients: p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s")
