@@ -25,8 +25,9 @@ from qa.ingest import ingest  # noqa: E402
 from qa.retrieve import search  # noqa: E402
 from qa.store import Store  # noqa: E402
 
-MODES = [("dense only", "dense", {}), ("BM25 only", "bm25", {}),
+MODES = [("dense only", "dense", {"rerank": False}), ("BM25 only", "bm25", {"rerank": False}),
          ("hybrid (RRF)", "hybrid", {"rerank": False}),
+         ("dense + source/diversity rerank", "dense", {"rerank": True}),
          ("hybrid + source/diversity rerank", "hybrid", {"rerank": True})]
 
 

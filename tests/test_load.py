@@ -36,4 +36,4 @@ def test_twenty_concurrent_clients(tmp_path):
         assert answer == single[q], (q, answer, single[q])
     lat = sorted(s for _, s in results)
     p95 = lat[int(0.95 * (len(lat) - 1))]
-    print(f"\\n20 concurrent clients: p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s")
+    print(f"\n20 concurrent clients: p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s")
