@@ -127,7 +127,7 @@ def names_in(text: str) -> list[str]:
         at_start = m.start() == 0 or text[:m.start()].rstrip().endswith((".", '"', "“", ":"))
         if at_start and len(m.group(0).split()) == 1:
             continue  # a capital because it starts the sentence
-        names.append(" ".join(words))
+        names.append(re.sub(r"['’]s$", "", " ".join(words)))  # Google's -> Google
     return names
 
 
@@ -208,7 +208,9 @@ def _judge(sentence: str, vec, ev: _Evidence, cites: list[int], threshold: float
     spans: dict[int, tuple[int, int]] = {}
     for i, _ in sorted(zip(rows, scores), key=lambda x: x[1]):
         spans[ev.rows[i][0]] = ev.rows[i][1:]  # the highest score per passage wins
-    evidence = " ".join(ev.passages[n - 1].text for n in cites)
+    # a passage's title, outlet and date are part of what it says ("The Verge reported ...")
+    evidence = " ".join(f"{p.title}. {p.source}. {p.published_at[:10]}. {p.text}"
+                        for p in (ev.passages[n - 1] for n in cites))
     problem = hard_checks(sentence, evidence) or aligned_checks(sentence, ev.text(best),
                                                                 ev.context(best))
     score = max(scores)

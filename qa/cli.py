@@ -13,9 +13,14 @@ import typer
 from qa.config import Settings
 from qa.errors import QAError
 
+
+def open_store(settings: Settings, seed: bool = True):
+    from qa.ingest import open_store as _open
+
+    return _open(settings, seed=seed, notify=lambda m: typer.echo(m, err=True))
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Ask questions about news articles and get answers with checked citations.")
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 KOpt = Annotated[Optional[int], typer.Option("--k", help="Passages to retrieve.")]
@@ -28,20 +33,6 @@ UntilOpt = Annotated[Optional[str], typer.Option(help="Published on or before YY
 def _settings(model: str | None = None) -> Settings:
     s = Settings()
     return s.model_copy(update={"model": model}) if model else s
-
-
-def open_store(settings: Settings, seed: bool = True):
-    """The store, with the seed articles ingested when it is empty."""
-    from qa.store import Store
-
-    store = Store(settings)
-    store.sync()
-    if seed and store.counts()["articles"] == 0 and SEEDS.is_dir():
-        from qa.ingest import ingest
-
-        typer.echo(f"Empty store: ingesting the seed articles from {SEEDS} ...", err=True)
-        ingest([SEEDS], store)
-    return store
 
 
 def _fail(e: Exception) -> None:

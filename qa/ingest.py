@@ -17,6 +17,7 @@ from qa.chunking import content_hash
 from qa.errors import BadInput
 from qa.models import Article
 
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a .jsonl of many articles
 MAX_ARTICLE_CHARS = 2_000_000  # one article; a long news story is ~50,000
@@ -216,3 +217,16 @@ def ingest(paths: list[Path], store, progress: Callable[[str], None] | None = No
             if progress:
                 progress(str(f))
     return report
+
+
+def open_store(settings, seed: bool = True, notify: Callable[[str], None] | None = None):
+    """The store, in step with its indexes, with seeds/ ingested when it is empty."""
+    from qa.store import Store
+
+    store = Store(settings)
+    store.sync()
+    if seed and store.counts()["articles"] == 0 and SEEDS.is_dir():
+        if notify:
+            notify(f"Empty store: ingesting the seed articles from {SEEDS} ...")
+        ingest([SEEDS], store)
+    return store

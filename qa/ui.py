@@ -260,9 +260,9 @@ def build(settings: Settings, store):
 
 
 def launch(settings: Settings, block: bool = True):
-    from qa.cli import open_store
+    from qa.ingest import open_store
 
-    store = open_store(settings)
+    store = open_store(settings, notify=print)
     demo = build(settings, store)
     demo.queue(default_concurrency_limit=4)
     return demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,

@@ -67,6 +67,7 @@ SEED_CLAIMS = [
     ("773 of the arrests resulted in charges or cautions.", True),
     ("The technology will be deployed up to ten times a week.", True),
     ("The Met faces a £260 million funding shortfall.", True),
+    ("OpenVoiceNews reported that the Met faces a £260 million funding shortfall.", True),  # outlet
     ("Live facial recognition has led to more than 2,000 arrests.", False),   # wrong number
     ("Charlie Whelton said it is a fantastic piece of technology.", False),   # wrong speaker
     ("The Met will stop using live facial recognition.", False),              # negation
