@@ -87,7 +87,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
         flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
         source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
         until: UntilOpt = None):
-    """Answer a question from the stored articles, citing [n] passages; streams the answer."""
+    """Answer a question from the stored articles, citing numbered passages; streams the answer."""
     from qa.answer import ask as answer_question
     from qa.retrieve import Filters
 
