@@ -19,14 +19,28 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # 2-thread llama.cpp collap
 _LOCK = threading.Lock()  # one local generation at a time: llama.cpp contexts are not shared
 
 
-@lru_cache(maxsize=2)
-def _load_llama(path: str, n_ctx: int, n_threads: int, seed: int):
-    from llama_cpp import Llama
+_LOADED: dict[tuple, object] = {}  # one llama.cpp model per (path, context, threads, seed)
 
-    try:
-        return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=seed, verbose=False)
-    except Exception as e:  # llama.cpp raises ValueError with little context
-        raise ModelError(f"could not load the local model {path}: {e}") from e
+
+def _load_llama(path: str, n_ctx: int, n_threads: int, seed: int):
+    key = (path, n_ctx, n_threads, seed)
+    if key not in _LOADED:
+        from llama_cpp import Llama
+
+        try:
+            _LOADED[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=seed,
+                                 verbose=False)
+        except Exception as e:  # llama.cpp raises ValueError with little context
+            raise ModelError(f"could not load the local model {path}: {e}") from e
+    return _LOADED[key]
+
+
+def reset_local_state() -> None:
+    """Forget the prompt prefix the loaded local models hold, so that a run (an eval suite)
+    starts from the same state whatever ran before it in the process."""
+    with _LOCK:
+        for llama in _LOADED.values():
+            llama.reset()  # type: ignore[attr-defined]
 
 
 def _local_provider(settings: Settings):

@@ -140,6 +140,10 @@ def summarise(rows: list[CaseResult]) -> dict[str, float | None]:
 def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
               progress: Callable[[CaseResult], None] | None = None, complete=None) -> RunResult:
     store = prepare_store(suite, settings)
+    if complete is None and settings.model.startswith("local/"):
+        from qa.llm import reset_local_state
+
+        reset_local_state()  # every run starts from the same model state: a regression is real
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     t = time.perf_counter()
     rows = []
