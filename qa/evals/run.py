@@ -49,7 +49,7 @@ class RunResult(BaseModel):
     cases: list[CaseResult]
 
 
-def prepare_store(suite: Suite, settings: Settings, progress: Callable[[str], None] | None = None):
+def prepare_store(suite: Suite, settings: Settings):
     """The suite's own store under DATA_DIR/evals/SUITE, its corpus ingested (idempotent)."""
     from qa.ingest import ingest
     from qa.store import Store
