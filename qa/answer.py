@@ -32,10 +32,7 @@ def refusal(question: str, reason: str, passages: list[Passage], rejected: list[
 def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
         filters: Filters | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
     """The checked answer to question, or a refusal when the articles don't hold it."""
-    if complete is None:
-        from qa.llm import complete as default_complete
-
-        complete = default_complete
+    complete = complete or default_complete()
     timings: dict[str, float] = {}
     usage: dict[str, int] = {}
     t = time.perf_counter()
@@ -69,6 +66,28 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         return refusal(question, "the model found no answer in the passages", passages, **extra)
 
     t = time.perf_counter()
+    sentences, kept, texts, dropped = check_draft(raw, passages, store, settings, complete, usage)
+    timings["check"] = time.perf_counter() - t
+    if not any(s.supported for s in sentences):
+        return refusal(question, "no sentence of the draft answer was supported by its citations",
+                       passages, rejected=sentences, dropped_citations=dropped, **extra)
+    return Answer(question=question, text=render_sentences(kept), refused=False, sentences=sentences,
+                  citations=citations_of(kept, passages, texts), dropped_citations=dropped,
+                  passages=passages, **extra)
+
+
+def default_complete() -> Complete:
+    """qa.llm.complete, imported only when a model is called (litellm is slow to import)."""
+    from qa.llm import complete
+
+    return complete
+
+
+def check_draft(raw: str, passages: list[Passage], store: Store, settings: Settings,
+                complete: Complete, usage: dict
+                ) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
+    """A model's draft split into sentences and checked against the passages (answers and
+    summaries alike): (all sentences, those to show, article texts, dropped citations)."""
     sentences, dropped = split_answer(raw, len(passages))
     texts = {a: store.text(a) for a in {p.article_id for p in passages}}
     if settings.answer.check:
@@ -80,15 +99,8 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
             s.reason = "not checked"
     if settings.answer.judge:
         judge_sentences(sentences, passages, settings, complete, usage)
-    timings["check"] = time.perf_counter() - t
     kept = [s for s in sentences if s.supported or settings.answer.policy == "flag"]
-    if not any(s.supported for s in sentences):
-        return refusal(question, "no sentence of the draft answer was supported by its citations",
-                       passages, rejected=sentences, dropped_citations=dropped, **extra)
-    text = render_sentences(kept)
-    return Answer(question=question, text=text, refused=False, sentences=sentences,
-                  citations=citations_of(kept, passages, texts), dropped_citations=dropped,
-                  passages=passages, **extra)
+    return sentences, kept, texts, dropped
 
 
 def judge_sentences(sentences: list[Sentence], passages: list[Passage], settings: Settings,
@@ -111,10 +123,7 @@ def standalone_question(question: str, history: list[tuple[str, str]], settings:
     retrieval finds the right passage; unchanged when there is no history."""
     if not history:
         return question
-    if complete is None:
-        from qa.llm import complete as default_complete
-
-        complete = default_complete
+    complete = complete or default_complete()
     turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
     msg = [{"role": "user", "content": prompts.render("rewrite", history=turns,
                                                       question=question.strip())}]

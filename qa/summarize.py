@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from qa import prompts
-from qa.cite import check_sentences, citations_of, render_sentences, split_answer
+from qa.answer import check_draft, default_complete
+from qa.cite import citations_of, render_sentences
 from qa.config import Settings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract
@@ -108,10 +109,7 @@ def _groups(passages: list[Passage], budget_tokens: int) -> list[list[int]]:
 
 def _summarize(passages: list[Passage], template: str, values: dict[str, str], settings: Settings,
                store: Store, complete: Complete | None, progress) -> Summary:
-    if complete is None:
-        from qa.llm import complete as default_complete
-
-        complete = default_complete
+    complete = complete or default_complete()
     cfg = settings.summary
     usage: dict[str, int] = {}
     timings: dict[str, float] = {}
@@ -137,11 +135,8 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
         draft = "".join(complete(settings, msg, max_tokens=cfg.max_tokens, usage=usage)).strip()
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
-    sentences, _ = split_answer(draft, len(passages))
-    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
-    check_sentences(sentences, passages, texts, settings.answer.support_threshold)
+    sentences, kept, texts, _ = check_draft(draft, passages, store, settings, complete, usage)
     timings["check"] = time.perf_counter() - t
-    kept = [s for s in sentences if s.supported or settings.answer.policy == "flag"]
     kept = kept[:cfg.max_sentences]
     return Summary(subject="", text=render_sentences(kept),
                    refused=not any(s.supported for s in sentences), sentences=sentences,
