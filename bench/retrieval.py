@@ -31,9 +31,9 @@ MODES = [("dense only", "dense", {"rerank": False}), ("BM25 only", "bm25", {"rer
          ("hybrid + source/diversity rerank", "hybrid", {"rerank": True})]
 
 
-def run(chunk_words: int, queries, corpus) -> list[dict]:
+def run(chunk_words: int, embedder: str, queries, corpus) -> list[dict]:
     settings = Settings(data_dir=ROOT / ".qa" / "bench" / f"mh-{chunk_words}",
-                        chunking={"target_words": chunk_words})
+                        chunking={"target_words": chunk_words}, embedder=embedder)
     store = Store(settings)
     t = time.perf_counter()
     ingest(corpus, store)
@@ -49,7 +49,7 @@ def run(chunk_words: int, queries, corpus) -> list[dict]:
             lat.append(time.perf_counter() - t)
             rels.append((m.retrieval_ranks([h.text for h in hits], case.gold_facts),
                          len(case.gold_facts)))
-        out.append({"chunk_words": chunk_words, "config": label,
+        out.append({"chunk_words": chunk_words, "config": label, "embedder": embedder,
                     "chunks": store.counts()["chunks"],
                     "hits@4": m.rate([m.hits_at(r_, 4) for r_, _ in rels]),
                     "hits@10": m.rate([m.hits_at(r_, 10) for r_, _ in rels]),
@@ -64,22 +64,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", help="write the markdown table to this file")
     ap.add_argument("--sizes", default="120,60", help="chunk sizes (words) to compare")
+    ap.add_argument("--embedders", default="minilm,minilm-int8", help="embedders to compare")
     args = ap.parse_args()
     suite = load_multihop()
     queries = [c for c in suite.cases if not c.refuse]
     corpus = [Path(p) for p in suite.corpus]
-    rows = [row for size in map(int, args.sizes.split(",")) for row in run(size, queries, corpus)]
-    dense = {r["chunk_words"]: r["mrr@10"] for r in rows if r["config"] == "dense only"}
+    rows = [row for emb in args.embedders.split(",") for size in map(int, args.sizes.split(","))
+            for row in run(size, emb, queries, corpus)]
+    dense = {(r["embedder"], r["chunk_words"]): r["mrr@10"] for r in rows if r["config"] == "dense only"}
     lines = [f"MultiHop-RAG dev: {len(queries)} non-null queries, {len(suite.corpus)} files "
              "(326 articles + 141 distractors)", "",
-             "| chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | MRR vs dense "
-             "| p50 ms | p95 ms |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| embedder | chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | "
+             "MRR vs dense | p50 ms | p95 ms | ingest s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['chunk_words']} | {r['config']} | {r['chunks']} | {r['hits@4']:.3f} | "
-                     f"{r['hits@10']:.3f} | {r['mrr@10']:.3f} | {r['map@10']:.3f} | "
-                     f"{r['mrr@10'] / dense[r['chunk_words']]:.2f}x | {r['p50_ms']:.0f} | "
-                     f"{r['p95_ms']:.0f} |")
+        lines.append(f"| {r['embedder']} | {r['chunk_words']} | {r['config']} | {r['chunks']} | "
+                     f"{r['hits@4']:.3f} | {r['hits@10']:.3f} | {r['mrr@10']:.3f} | {r['map@10']:.3f} | "
+                     f"{r['mrr@10'] / dense[(r['embedder'], r['chunk_words'])]:.2f}x | "
+                     f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['ingest_s']:.0f} |")
     print("\n".join(lines))
     if args.write:
         Path(args.write).write_text(

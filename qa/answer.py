@@ -91,7 +91,8 @@ def check_draft(raw: str, passages: list[Passage], store: Store, settings: Setti
     sentences, dropped = split_answer(raw, len(passages))
     texts = {a: store.text(a) for a in {p.article_id for p in passages}}
     if settings.answer.check:
-        check_sentences(sentences, passages, texts, settings.answer.support_threshold)
+        check_sentences(sentences, passages, texts, settings.answer.support_threshold,
+                        embedder=settings.embedder)
     else:
         for s in sentences:
             s.spans = [Span(n=n, start=passages[n - 1].start, end=passages[n - 1].end)

@@ -13,10 +13,14 @@ The check, per sentence, in order (the first failure is the reason):
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from qa.chunking import split_sentences
 from qa.models import Citation, Passage, Sentence, Span
 from qa.numbers import number_values
+
+if TYPE_CHECKING:
+    from qa.embed import Embedder
 
 # [1], [1, 2], [1][2], [^1], 【1】, [Passage 1], (1)
 _MARKER = re.compile(
@@ -175,7 +179,7 @@ def aligned_checks(sentence: str, best: str, context: str) -> str | None:
 class _Evidence:
     """Every sentence of every passage, with its article span and its vector."""
 
-    def __init__(self, passages: list[Passage], article_texts: dict[str, str]):
+    def __init__(self, passages: list[Passage], article_texts: dict[str, str], embedder: Embedder):
         from qa.embed import embed_batch
 
         self.passages, self.texts = passages, article_texts
@@ -183,7 +187,7 @@ class _Evidence:
         for n, p in enumerate(passages, 1):
             spans = split_sentences(article_texts[p.article_id], p.start, p.end) or [(p.start, p.end)]
             self.rows += [(n, s, e) for s, e in spans]
-        self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))])
+        self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))], embedder=embedder)
 
     def text(self, i: int) -> str:
         n, s, e = self.rows[i]
@@ -222,8 +226,8 @@ def _judge(sentence: str, vec, ev: _Evidence, cites: list[int], threshold: float
 
 
 def check_sentences(sentences: list[Sentence], passages: list[Passage],
-                    article_texts: dict[str, str], threshold: float, recite: bool = True
-                    ) -> list[Citation]:
+                    article_texts: dict[str, str], threshold: float, recite: bool = True,
+                    embedder: Embedder = "minilm") -> list[Citation]:
     """Mark each sentence supported or not (with a reason), in place, and return the
     citations, each narrowed to the article sentences that best support its claims.
 
@@ -233,8 +237,8 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
 
     if not sentences:
         return []
-    ev = _Evidence(passages, article_texts)
-    vecs = embed_batch([s.text for s in sentences])
+    ev = _Evidence(passages, article_texts, embedder)
+    vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
         ok, reason, spans = _judge(sent.text, vec, ev, sent.citations, threshold)
         if not ok and recite:

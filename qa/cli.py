@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -46,13 +47,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
     """Add articles to the store. Unchanged articles are skipped; changed ones replaced.
 
     Exit code 0: all stored; 2: some files were bad (listed), the rest stored; 1: failure."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from qa import ingest as ing
 
@@ -60,12 +56,19 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
         files = list(ing.iter_files(paths))
         settings = Settings()
         store = open_store(settings, seed=False)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), transient=True, disable=json_out or not sys.stderr.isatty(),
-                      console=None) as bar:
-            task = bar.add_task("ingesting", total=len(files))
-            report = ing.ingest(files, store, progress=lambda f: bar.update(task, completed=
-                                                                          files.index(Path(f)) + 1))
+        start = time.perf_counter()
+        with Progress(TextColumn("{task.description}"), BarColumn(bar_width=20), TaskProgressColumn(),
+                      TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+                      disable=json_out or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("ingesting", total=None)
+
+            def tick(done: int, total: int, rep) -> None:
+                n = len(rep.added) + len(rep.replaced) + len(rep.skipped)
+                rate = rep.chunks / max(time.perf_counter() - start, 1e-9)
+                bar.update(task, completed=done, total=total, description=(
+                    f"{n} articles · {rep.chunks} chunks · {rate:.0f} chunks/s · {len(rep.errors)} bad"))
+
+            report = ing.ingest(files, store, progress=tick)
     except QAError as e:
         _fail(e)
     if json_out:

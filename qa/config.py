@@ -13,7 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+EMBED_MODELS = {  # embedder -> the model id that goes into the index key
+    "minilm": "sentence-transformers/all-MiniLM-L6-v2",
+    "minilm-int8": "all-MiniLM-L6-v2-onnx-int8",
+}
 
 
 class ChunkingSettings(BaseModel):
@@ -104,6 +107,10 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; unset = embedded Chroma on disk."
     )
+    embedder: Literal["minilm", "minilm-int8"] = Field(
+        "minilm", description="all-MiniLM-L6-v2 through sentence-transformers (fp32, torch), or "
+        "minilm-int8: the same model as int8 ONNX through onnxruntime (no torch; ~1.4x faster "
+        "embedding, vectors at cosine 0.9995 of fp32). Switching re-indexes the store.")
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
     host: str = Field("127.0.0.1", description="Address the app listens on.")
     port: int = Field(7860, description="Port the app listens on.")
@@ -136,6 +143,6 @@ class Settings(BaseSettings):
 
     def index_key(self) -> str:
         """Hash of what decides the vectors: change either and qa re-indexes."""
-        blob = json.dumps({"embed": EMBED_MODEL_NAME, "chunking": self.chunking.model_dump()},
+        blob = json.dumps({"embed": EMBED_MODELS[self.embedder], "chunking": self.chunking.model_dump()},
                           sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]

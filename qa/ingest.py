@@ -15,12 +15,13 @@ from pathlib import Path
 
 from qa.chunking import content_hash
 from qa.errors import BadInput
-from qa.models import Article
+from qa.models import Article, IngestReport
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
-MAX_FILE_BYTES = 200 * 1024 * 1024  # a .jsonl of many articles
+MAX_FILE_BYTES = 200 * 1024 * 1024  # a .txt/.md/.html file (a .jsonl is streamed)
 MAX_ARTICLE_CHARS = 2_000_000  # one article; a long news story is ~50,000
+BATCH_CHARS = 300_000  # ~400 chunks a batch: one embedding pass and one commit each
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")  # UTF-8 read as cp1252
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d %Y")
@@ -42,29 +43,35 @@ def iter_files(paths: list[Path]) -> Iterator[Path]:
 
 def load_file(path: Path) -> Iterator[Article | BadInput]:
     """Articles of one file; a bad jsonl line yields a BadInput and the rest go on."""
+    return (item for item, _ in _read(path))
+
+
+def _read(path: Path) -> Iterator[tuple[Article | BadInput, int]]:
+    """(article or problem, bytes of the file read so far). A .jsonl is streamed line by
+    line, so its size is not limited; other files are read whole (up to MAX_FILE_BYTES)."""
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        yield BadInput(path, f"unsupported file type {suffix!r}; use one of {sorted(SUFFIXES)}")
-        return
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        yield BadInput(path, f"file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 10**6} MB")
+    if suffix not in SUFFIXES:
+        yield BadInput(path, f"unsupported file type {suffix!r}; use one of {sorted(SUFFIXES)}"), size
         return
-    raw = path.read_bytes()
-    if b"\0" in raw[:8192]:
-        yield BadInput(path, "looks binary (NUL bytes), not a text article")
-        return
-    text = decode(raw)
+    with path.open("rb") as fh:
+        if b"\0" in fh.read(8192):
+            yield BadInput(path, "looks binary (NUL bytes), not a text article"), size
+            return
     if suffix == ".jsonl":
-        yield from _load_jsonl(path, text)
+        yield from _load_jsonl(path)
         return
+    if size > MAX_FILE_BYTES:
+        yield BadInput(path, f"file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 10**6} MB"), size
+        return
+    text = decode(path.read_bytes())
     try:
         if suffix in {".html", ".htm"}:
-            yield _from_html(path, text)
+            yield _from_html(path, text), size
         else:
-            yield _from_text(path, text)
+            yield _from_text(path, text), size
     except BadInput as e:
-        yield e
+        yield e, size
 
 
 def decode(raw: bytes) -> str:
@@ -170,52 +177,74 @@ def _from_html(path: Path, html: str) -> Article:
                         url=doc.url or "")
 
 
-def _load_jsonl(path: Path, text: str) -> Iterator[Article | BadInput]:
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield BadInput(where, f"not valid JSON ({e.msg})")
-            continue
-        if not isinstance(row, dict):
-            yield BadInput(where, "each line must be a JSON object")
-            continue
-        missing = [f for f in ("title", "text") if not str(row.get(f) or "").strip()]
-        if missing:
-            yield BadInput(where, f"missing field(s) {', '.join(missing)}")
-            continue
-        pub = str(row.get("published_at") or "")
-        try:
-            article = make_article(
-                key=str(row.get("url") or f"{path.resolve()}#{row['title']}"),
-                title=str(row["title"]), text=clean_text(str(row["text"])),
-                source=str(row.get("source") or ""), author=str(row.get("author") or ""),
-                category=str(row.get("category") or ""), published_at=parse_date(pub) or pub,
-                url=str(row.get("url") or ""))
-        except BadInput as e:
-            yield BadInput(where, e.problem)
-            continue
-        yield article
+def _load_jsonl(path: Path) -> Iterator[tuple[Article | BadInput, int]]:
+    done = 0
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            done += len(raw)
+            line = decode(raw)
+            if line.strip():
+                yield _from_json_line(f"{path}:{n}", path, line), done
 
 
-def ingest(paths: list[Path], store, progress: Callable[[str], None] | None = None):
-    """Load, chunk, embed and store every article under paths; returns an IngestReport."""
-    from qa.models import IngestReport
+def _from_json_line(where: str, path: Path, line: str) -> Article | BadInput:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as e:
+        return BadInput(where, f"not valid JSON ({e.msg})")
+    if not isinstance(row, dict):
+        return BadInput(where, "each line must be a JSON object")
+    missing = [f for f in ("title", "text") if not str(row.get(f) or "").strip()]
+    if missing:
+        return BadInput(where, f"missing field(s) {', '.join(missing)}")
+    pub = str(row.get("published_at") or "")
+    try:
+        return make_article(
+            key=str(row.get("url") or f"{path.resolve()}#{row['title']}"),
+            title=str(row["title"]), text=clean_text(str(row["text"])),
+            source=str(row.get("source") or ""), author=str(row.get("author") or ""),
+            category=str(row.get("category") or ""), published_at=parse_date(pub) or pub,
+            url=str(row.get("url") or ""))
+    except BadInput as e:
+        return BadInput(where, e.problem)
 
+
+def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport], None] | None = None,
+           batch_chars: int = BATCH_CHARS) -> IngestReport:
+    """Load, chunk, embed and store every article under paths, streaming: articles are
+    gathered into batches of about batch_chars characters, each embedded in one pass and
+    committed in one transaction, so memory stays bounded whatever the input size.
+    progress(bytes read, bytes in all, report so far) is called after each article."""
     report = IngestReport()
-    for f in iter_files(paths):
-        for item in load_file(f):
+    files = list(iter_files(paths))
+    total = sum(f.stat().st_size for f in files)
+    batch: dict[str, Article] = {}  # by key: a key seen twice in a batch flushes first
+
+    def flush() -> None:
+        items = list(batch.values())
+        for a, (outcome, n) in zip(items, store.add_articles(items)):
+            getattr(report, outcome).append(a.title)
+            report.chunks += n
+        batch.clear()
+
+    before = 0
+    for f in files:
+        for item, done in _read(f):
             if isinstance(item, BadInput):
                 report.errors.append(str(item))
             else:
-                outcome, n = store.add_article(item)
-                getattr(report, outcome).append(item.title)
-                report.chunks += n
+                if item.key in batch or any(a.id == item.id for a in batch.values()):
+                    flush()
+                batch[item.key] = item
+                if sum(len(a.text) for a in batch.values()) >= batch_chars:
+                    flush()
             if progress:
-                progress(str(f))
+                progress(before + done, total, report)
+        before += f.stat().st_size
+    if batch:
+        flush()
+    if progress:
+        progress(total, total, report)
     return report
 
 

@@ -4,41 +4,45 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
+import numpy as np
 
 from qa.config import RetrievalSettings
 from qa.dates import dates_in
+from qa.filters import Catalog, Filters
 from qa.models import Passage
-from qa.store import Store, date_number
+from qa.store import Store
+
+__all__ = ["Filters", "search"]
+
+# Filtered dense search (see qa.filters): searching an explicit id list costs about 8x less
+# per id than over-fetching from the unfiltered index costs per extra hit (measured at 100k
+# chunks: 5,000 ids 11 ms; 1,000 hits 15 ms, 5,000 hits 32 ms).
+ID_COST_RATIO = 8
+OVERFETCH = 2  # fetch twice the hits the filter's selectivity says are needed
 
 
-class Filters(BaseModel):
-    source: str | None = Field(None, description="Only articles from this outlet.")
-    category: str | None = Field(None, description="Only articles in this category.")
-    since: str | None = Field(None, description="Only articles published on or after (YYYY-MM-DD).")
-    until: str | None = Field(None, description="Only articles published on or before.")
+def plan_dense(matching: int, total: int, n: int) -> tuple[str, int]:
+    """How to find the n nearest of `matching` of `total` chunks: ("ids", matching) to search
+    exactly those ids, or ("overfetch", m) to take the m nearest overall and keep matches."""
+    over = min(total, -(-OVERFETCH * n * total // max(matching, 1)))
+    return ("ids", matching) if matching <= ID_COST_RATIO * over else ("overfetch", over)
 
-    def where(self) -> dict | None:
-        """The same conditions as a Chroma `where`."""
-        terms: list[dict] = []
-        if self.source:
-            terms.append({"source": {"$eq": self.source}})
-        if self.category:
-            terms.append({"category": {"$eq": self.category}})
-        if self.since:
-            terms.append({"published": {"$gte": date_number(self.since)}})
-        if self.until:
-            terms.append({"published": {"$lte": date_number(self.until)}})
-        if not terms:
-            return None
-        return terms[0] if len(terms) == 1 else {"$and": terms}
 
-    def accepts(self, p: Passage) -> bool:
-        d = date_number(p.published_at)
-        return ((not self.source or p.source == self.source)
-                and (not self.category or p.category == self.category)
-                and (not self.since or d >= date_number(self.since))
-                and (not self.until or 0 < d <= date_number(self.until)))
+def dense_hits(store: Store, qvec: np.ndarray, n: int, filters: Filters, catalog: Catalog,
+               mask: np.ndarray | None, plan: tuple[str, int] | None = None) -> list[tuple[str, float]]:
+    if mask is None:
+        return store.dense_search(qvec, n)
+    matching = int(mask.sum())
+    if matching == 0:
+        return []
+    how, m = plan or plan_dense(matching, len(catalog), n)
+    if how == "ids":
+        return store.dense_search(qvec, n, among=catalog.ids[mask].tolist())
+    index = catalog.index()
+    hits = [h for h in store.dense_search(qvec, m) if h[0] in index and mask[index[h[0]]]]
+    if len(hits) >= n or m >= len(catalog):
+        return hits[:n]
+    return store.dense_search(qvec, n, where=filters.where())  # the nearest m held too few
 
 
 def _bonus(query: str, days: set[str], months: set[str], p: Passage) -> float:
@@ -57,9 +61,11 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
 
     k = k or settings.k
     filters = filters or Filters()
-    qvec = embed_one(query)
-    dense = store.dense_search(qvec, settings.fetch_k, filters.where()) if mode != "bm25" else []
-    lexical = store.bm25_search(query, settings.fetch_k * 2) if mode != "dense" else []
+    qvec = embed_one(query, store.settings.embedder)
+    catalog = store.catalog()
+    mask = catalog.mask(filters) if filters.active() else None
+    dense = dense_hits(store, qvec, settings.fetch_k, filters, catalog, mask) if mode != "bm25" else []
+    lexical = store.bm25_search(query, settings.fetch_k * 2, mask) if mode != "dense" else []
     fused: dict[str, float] = {}
     for weight, hits in ((settings.dense_weight, dense), (settings.bm25_weight, lexical)):
         for rank, (cid, _) in enumerate(hits):

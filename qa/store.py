@@ -18,6 +18,7 @@ import numpy as np
 
 from qa.chunking import chunk_article
 from qa.config import Settings
+from qa.filters import Catalog, date_number
 from qa.models import Article, Chunk, Passage
 
 Outcome = Literal["added", "replaced", "skipped"]
@@ -36,12 +37,6 @@ CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 _META_FIELDS = "id, key, title, source, author, category, published_at, url"
 
 
-def date_number(iso: str) -> int:
-    """'2023-10-22T18:00:00+00:00' -> 20231022 (0 when unknown): Chroma filters on ints."""
-    digits = iso[:10].replace("-", "")
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
-
-
 class Store:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -52,6 +47,7 @@ class Store:
         self.db.executescript(_SCHEMA)
         self._collection = None
         self._bm25: tuple[int, object, list[str]] | None = None
+        self._catalog: Catalog | None = None
 
     # ---- Chroma -------------------------------------------------------------------------
     @property
@@ -80,39 +76,65 @@ class Store:
     # ---- writing ------------------------------------------------------------------------
     def add_article(self, article: Article) -> tuple[Outcome, int]:
         """Store one article; unchanged -> skipped, same key with new text -> replaced."""
-        if self._row("SELECT 1 FROM articles WHERE id=?", article.id):
-            return "skipped", 0
-        old = [r[0] for r in self.db.execute("SELECT id FROM articles WHERE key=?", (article.key,))]
-        self._set_dirty(True)
-        chunks = self._write_vectors(article.id, article.text, article)
-        with self.db:
-            self.db.execute(
-                f"INSERT INTO articles ({_META_FIELDS}, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (article.id, article.key, article.title, article.source, article.author,
-                 article.category, article.published_at, article.url, article.text,
-                 datetime.now(UTC).isoformat()))
-            self._insert_chunks(chunks)
-            for old_id in old:
-                self._delete_rows(old_id)
-            self._bump_generation()
-        for old_id in old:
-            self.collection.delete(where={"article_id": old_id})
-        self._set_dirty(False)
-        return ("replaced" if old else "added"), len(chunks)
+        return self.add_articles([article])[0]
 
-    def _write_vectors(self, article_id: str, text: str, meta: Article) -> list[Chunk]:
+    def add_articles(self, articles: list[Article]) -> list[tuple[Outcome, int]]:
+        """Store a batch in one embedding pass, one Chroma write and one SQLite transaction.
+
+        Per article: unchanged -> skipped; same key with a new text -> replaced. Ids and keys
+        must be unique within the batch. The batch commits whole or not at all."""
+        if len({a.id for a in articles}) < len(articles) or len({a.key for a in articles}) < len(articles):
+            raise ValueError("add_articles: ids and keys must be unique within a batch")
+        stored = set(self._existing("SELECT id FROM articles WHERE id IN ({})", [a.id for a in articles]))
+        new = [a for a in articles if a.id not in stored]
+        old = self._existing("SELECT key, id FROM articles WHERE key IN ({})", [a.key for a in new])
+        old_chunks = self._existing(f"SELECT id FROM chunks WHERE index_key='{self.key}' AND "
+                                    "article_id IN ({})", [i for _, i in old])
+        chunks: dict[str, list[Chunk]] = {}
+        if new:
+            self._set_dirty(True)
+            chunks = self._write_vectors(new)
+            now = datetime.now(UTC).isoformat()
+            with self.db:
+                self.db.executemany(
+                    f"INSERT INTO articles ({_META_FIELDS}, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [(a.id, a.key, a.title, a.source, a.author, a.category, a.published_at, a.url,
+                      a.text, now) for a in new])
+                self._insert_chunks([c for cs in chunks.values() for c in cs])
+                for _, old_id in old:
+                    self._delete_rows(old_id)
+                self._bump_generation()
+            for i in range(0, len(old_chunks), 1000):
+                self.collection.delete(ids=old_chunks[i:i + 1000])
+            self._set_dirty(False)
+        return [("skipped", 0) if a.id in stored else
+                ("replaced" if a.key in {k for k, _ in old} else "added", len(chunks[a.id]))
+                for a in articles]
+
+    def _existing(self, sql: str, values: list[str]) -> list:
+        out: list = []
+        for i in range(0, len(values), 500):
+            part = values[i:i + 500]
+            rows = self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+            out += [r[0] if len(r) == 1 else r for r in rows]
+        return out
+
+    def _write_vectors(self, articles: list[Article]) -> dict[str, list[Chunk]]:
+        """Chunk, embed (one pass over all the batch's chunks) and upsert to Chroma. Chunk ids
+        are deterministic, so leftovers of a crashed attempt are overwritten, not doubled."""
         from qa.embed import embed_batch
 
-        chunks = chunk_article(article_id, text, self.settings.chunking)
-        vectors = embed_batch([c.text for c in chunks], self.settings.embed_batch_size)
-        self.collection.delete(where={"article_id": article_id})  # leftovers of a crash
-        metadata = {"article_id": article_id, "source": meta.source, "category": meta.category,
-                    "published": date_number(meta.published_at)}
-        for i in range(0, len(chunks), 1000):
-            part = chunks[i:i + 1000]
-            self.collection.upsert(ids=[c.id for c in part], embeddings=vectors[i:i + 1000],
-                                   metadatas=[{**metadata, "start": c.start, "end": c.end}
-                                              for c in part])
+        chunks = {a.id: chunk_article(a.id, a.text, self.settings.chunking) for a in articles}
+        flat = [(a, c) for a in articles for c in chunks[a.id]]
+        vectors = embed_batch([c.text for _, c in flat], self.settings.embed_batch_size,
+                              self.settings.embedder)
+        for i in range(0, len(flat), 1000):
+            part = flat[i:i + 1000]
+            self.collection.upsert(
+                ids=[c.id for _, c in part], embeddings=vectors[i:i + 1000],
+                metadatas=[{"article_id": a.id, "source": a.source, "category": a.category,
+                            "published": date_number(a.published_at), "start": c.start, "end": c.end}
+                           for a, c in part])
         return chunks
 
     def _insert_chunks(self, chunks: list[Chunk]) -> None:
@@ -126,19 +148,19 @@ class Store:
         self.repair()
         self.index_missing()
 
-    def index_missing(self) -> int:
+    def index_missing(self, batch: int = 64) -> int:
         """Chunk and embed stored articles that have no chunks under the current settings
         (after a change of chunking or embedder). Returns how many were indexed."""
         rows = self.db.execute(
-            "SELECT id, text, source, category, published_at, title, key FROM articles a "
+            "SELECT id, key, title, source, category, published_at, text FROM articles a "
             "WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.index_key=? AND c.article_id=a.id)",
             (self.key,)).fetchall()
-        for aid, text, source, category, published, title, key in rows:
-            meta = Article(id=aid, key=key, title=title, text="", source=source or "",
-                           category=category or "", published_at=published or "")
-            chunks = self._write_vectors(aid, text, meta)
+        for i in range(0, len(rows), batch):
+            articles = [Article(id=r[0], key=r[1], title=r[2], source=r[3] or "", category=r[4] or "",
+                                published_at=r[5] or "", text=r[6]) for r in rows[i:i + batch]]
+            chunks = self._write_vectors(articles)
             with self.db:
-                self._insert_chunks(chunks)
+                self._insert_chunks([c for cs in chunks.values() for c in cs])
                 self._bump_generation()
         return len(rows)
 
@@ -169,14 +191,27 @@ class Store:
         return len(orphans)
 
     # ---- reading ------------------------------------------------------------------------
-    def dense_search(self, vector: np.ndarray, k: int, where: dict | None = None
-                     ) -> list[tuple[str, float]]:
-        n = self.collection.count()
-        if n == 0:
+    def dense_search(self, vector: np.ndarray, k: int, where: dict | None = None,
+                     among: list[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the k nearest chunks, optionally only among the
+        given ids or those matching a Chroma `where`."""
+        n = len(among) if among is not None else len(self.catalog())
+        if n == 0 or k == 0:
             return []
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=min(k, n),
-                                    where=where or None, include=["distances"])
+                                    where=where or None, ids=among, include=["distances"])
         return [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def catalog(self) -> Catalog:
+        """Committed chunks with their article's outlet, category and date (see qa.filters)."""
+        gen = int(self._state("generation") or 0)
+        if self._catalog is None or self._catalog.generation != gen:
+            rows = self.db.execute(
+                "SELECT c.id, a.source, a.category, a.published_at FROM chunks c "
+                "JOIN articles a ON a.id = c.article_id WHERE c.index_key=? ORDER BY c.id",
+                (self.key,)).fetchall()
+            self._catalog = Catalog.from_rows(gen, rows)
+        return self._catalog
 
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         if not chunk_ids:
@@ -184,7 +219,10 @@ class Store:
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
-    def bm25_search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def bm25_search(self, query: str, k: int, mask: np.ndarray | None = None
+                    ) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the k best chunks; mask (over the catalogue's chunks, in
+        the same order) zeroes the chunks a filter rejects."""
         import bm25s
 
         gen, index, ids = self._bm25_index()
@@ -193,7 +231,9 @@ class Store:
         tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
         if not tokens.vocab:
             return []
-        docs, scores = index.retrieve(tokens, k=min(k, len(ids)), show_progress=False)
+        weights = mask.astype(np.float32) if mask is not None and len(mask) == len(ids) else None
+        docs, scores = index.retrieve(tokens, k=min(k, len(ids)), show_progress=False,
+                                      weight_mask=weights)
         return [(ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def _bm25_index(self):

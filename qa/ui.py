@@ -86,10 +86,10 @@ def render_sources(ans, store, key: str) -> str:
 
 
 def status_text(settings: Settings, store) -> str:
-    from qa.config import EMBED_MODEL_NAME
+    from qa.config import EMBED_MODELS
 
     c = store.counts()
-    return (f"**Model** `{settings.model}` · **Embedder** `{EMBED_MODEL_NAME}` · "
+    return (f"**Model** `{settings.model}` · **Embedder** `{EMBED_MODELS[settings.embedder]}` · "
             f"**{c['articles']} articles, {c['chunks']} chunks** · every sentence is checked "
             "against its citation. The local model loads on the first question (a few seconds); "
             "questions are answered one at a time.")

@@ -78,3 +78,42 @@ def test_bm25_follows_deletes(store, tmp_path):
 def test_dates_in_question():
     days, months = dates_in("published on October 18, 2023 and in September 2023")
     assert days == {"2023-10-18"} and months == {"2023-10", "2023-09"}
+
+
+@pytest.mark.parametrize("matching, total, n, expected", [
+    (10, 100, 30, ("ids", 10)),  # small store: always the exact id list
+    (2_700, 100_000, 30, ("ids", 2_700)),  # one outlet of 37 at 100k chunks
+    (50_000, 100_000, 30, ("overfetch", 120)),  # a broad filter: the nearest 120 hold ~60 matches
+    (30_000, 1_000_000, 30, ("overfetch", 2_000)),
+    (100, 1_000_000, 30, ("ids", 100)),
+])
+def test_plan_dense(matching, total, n, expected):
+    from qa.retrieve import plan_dense
+
+    assert plan_dense(matching, total, n) == expected
+
+
+@pytest.mark.parametrize("filters", [Filters(source="Coast News"), Filters(since="2023-10-03"),
+                                     Filters(category="weather", until="2023-10-03")])
+def test_filtered_dense_plans_agree(store, filters):
+    """Exact id search, over-fetch + post-filter, and Chroma's own `where` find the same chunks."""
+    from qa.embed import embed_one
+    from qa.retrieve import dense_hits
+
+    qvec = embed_one("harbour storm boats")
+    cat = store.catalog()
+    mask = cat.mask(filters)
+    by_ids = dense_hits(store, qvec, 5, filters, cat, mask, plan=("ids", 0))
+    over = dense_hits(store, qvec, 5, filters, cat, mask, plan=("overfetch", len(cat)))
+    where = store.dense_search(qvec, 5, where=filters.where())
+    assert by_ids and [c for c, _ in by_ids] == [c for c, _ in over] == [c for c, _ in where]
+    accepted = set(cat.ids[mask])
+    assert {c for c, _ in by_ids} == accepted  # fewer matching chunks than asked: all of them
+
+
+def test_bm25_mask_keeps_only_matching(store):
+    cat = store.catalog()
+    mask = cat.mask(Filters(source="Daily Wire Service"))
+    hits = store.bm25_search("harbour", 10, mask)
+    assert hits and {c for c, _ in hits} <= set(cat.ids[mask])
+    assert len(store.bm25_search("harbour", 10)) > len(hits)
