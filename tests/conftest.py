@@ -91,11 +91,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp: Path):
-    """`python app.py` on a free port with its own data dir; yields its URL."""
+def running_app(tmp: Path, **extra_env: str):
+    """`python app.py` on a free port with its own data dir (and extra QA_* settings); yields
+    its URL."""
     port = free_port()
     env = {**os.environ, "QA_DATA_DIR": str(tmp / "data"), "QA_MODELS_DIR": str(MODELS_DIR),
-           "QA_PORT": str(port)}
+           "QA_PORT": str(port), **extra_env}
     tmp.mkdir(parents=True, exist_ok=True)
     log = tmp / "app.log"  # a file, not a pipe: a full pipe would block the app
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
