@@ -97,6 +97,15 @@ def test_llama_cpp_server_through_litellm_openai_provider(tmp_path):
         ans = json.loads(out.stdout.strip().splitlines()[-1])
         assert ans["model"] == "openai/qwen"
         assert not ans["refused"] and "260" in ans["text"], ans
+        # summaries go through the same provider
+        out = subprocess.run([sys.executable, "-m", "qa.cli", "summarize", "--json", "Met police"],
+                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        summary = json.loads(out.stdout)
+        assert summary["model"] == "openai/qwen" and summary["sentences"], out.stderr[-2000:]
+        shown = [x for x in summary["sentences"] if x["supported"]]
+        assert shown and all(x["citations"] for x in shown)
+        speakers = " ".join(f["speaker"] for f in summary["key_facts"] if f["kind"] == "quote")
+        assert "Rowley" in speakers and "Whelton" in speakers
     finally:
         proc.terminate()
         proc.wait(timeout=30)
