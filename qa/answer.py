@@ -41,6 +41,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
     if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
         return refusal(question, "no passage is about this question", passages, **extra)
+    passages = prompts.within_budget(passages, settings.answer.passage_tokens)
 
     if settings.answer.gate:
         t = time.perf_counter()

@@ -58,6 +58,10 @@ class AnswerSettings(BaseModel):
         True, description="Ask the model 'do these passages answer it?' before answering."
     )
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
+    passage_tokens: int = Field(
+        1200, ge=100, description="Most passage tokens (estimated) given to the model per question; "
+        "the best-ranked passages that fit are kept. The local 1.5B reads ~27 tokens/s, so this "
+        "bounds the wait for the first token.")
     check: bool = Field(
         True, description="Check each sentence against its citations. Off only to measure what "
         "the checker changes (evals): every sentence is then shown as the model wrote it.")

@@ -8,6 +8,8 @@ from pathlib import Path
 from qa.models import Passage
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+CHARS_PER_TOKEN = 4  # English news text with Qwen's tokenizer: ~4 characters a token
+PASSAGE_OVERHEAD_TOKENS = 20  # the <passage n= title= source= date=> wrapper
 
 
 @cache
@@ -27,6 +29,25 @@ def format_passages(passages: list[Passage], numbers: list[int] | None = None) -
         render("passages", n=str(n), title=_attr(p.title), source=_attr(p.source),
                date=p.published_at[:10], text=p.text.replace("</passage>", "</ passage>"))
         for n in numbers for p in [passages[n - 1]])
+
+
+def passage_tokens(p: Passage) -> int:
+    """Estimated prompt tokens of one formatted passage."""
+    return (len(p.text) + len(p.title) + len(p.source)) // CHARS_PER_TOKEN + PASSAGE_OVERHEAD_TOKENS
+
+
+def within_budget(passages: list[Passage], tokens: int) -> list[Passage]:
+    """The best-ranked passages whose estimated prompt tokens fit the budget (at least one):
+    the prompt's size decides the wait (the local 1.5B reads ~27 tokens/s)."""
+    out: list[Passage] = []
+    used = 0
+    for p in passages:
+        cost = passage_tokens(p)
+        if out and used + cost > tokens:
+            break
+        out.append(p)
+        used += cost
+    return out
 
 
 def _attr(value: str) -> str:

@@ -25,7 +25,6 @@ from qa.retrieve import Filters, search
 from qa.store import Store
 
 Complete = Callable[..., Iterator[str]]
-CHARS_PER_TOKEN = 4
 
 
 class Summary(BaseModel):
@@ -98,7 +97,7 @@ def _groups(passages: list[Passage], budget_tokens: int) -> list[list[int]]:
     groups: list[list[int]] = [[]]
     used = 0
     for n, p in enumerate(passages, 1):
-        cost = len(p.text) // CHARS_PER_TOKEN + 20
+        cost = prompts.passage_tokens(p)
         if groups[-1] and used + cost > budget_tokens:
             groups.append([])
             used = 0

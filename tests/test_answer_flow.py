@@ -89,3 +89,19 @@ def test_fake_llm_judge_can_reject_what_the_rules_passed(seed_store, fake_llm):
     assert [x.supported for x in ans.sentences] == [True, False]
     assert "judged" in ans.sentences[1].reason and "260" not in ans.text
     assert len(fake_llm.history) == 4
+
+
+def test_fake_llm_prompt_keeps_passages_within_token_budget(seed_store, fake_llm):
+    from qa.prompts import passage_tokens
+
+    wide = seed_store.settings.model_copy(deep=True)
+    wide.retrieval.k = 10
+    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1].")
+    everything = ask(Q, wide, seed_store, complete=fake_llm).passages
+    wide.answer.passage_tokens = passage_tokens(everything[0]) + passage_tokens(everything[1]) + 1
+    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1].")
+    ans = ask(Q, wide, seed_store, complete=fake_llm)
+    prompt = fake_llm.history[-1][1]["content"]
+    assert len(everything) > 2 and len(ans.passages) == 2
+    assert prompt.count("<passage n=") == 2 and [p.chunk_id for p in ans.passages] == [
+        p.chunk_id for p in everything[:2]]
