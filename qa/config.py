@@ -116,6 +116,9 @@ class Settings(BaseSettings):
         "minilm-int8: the same model as int8 ONNX through onnxruntime (no torch; ~1.4x faster "
         "embedding, vectors at cosine 0.9995 of fp32). Switching re-indexes the store.")
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    ingest_batch_chars: int = Field(
+        300_000, ge=1, description="Article characters gathered before one embedding pass and one "
+        "commit (~400 chunks); bounds the memory of a large ingest.")
     host: str = Field("127.0.0.1", description="Address the app listens on.")
     port: int = Field(7860, description="Port the app listens on.")
     auth: str | None = Field(

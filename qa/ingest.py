@@ -21,7 +21,6 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a .txt/.md/.html file (a .jsonl is streamed)
 MAX_ARTICLE_CHARS = 2_000_000  # one article; a long news story is ~50,000
-BATCH_CHARS = 300_000  # ~400 chunks a batch: one embedding pass and one commit each
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")  # UTF-8 read as cp1252
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d %Y")
@@ -209,10 +208,10 @@ def _from_json_line(where: str, path: Path, line: str) -> Article | BadInput:
         return BadInput(where, e.problem)
 
 
-def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport], None] | None = None,
-           batch_chars: int = BATCH_CHARS) -> IngestReport:
+def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport], None] | None = None
+           ) -> IngestReport:
     """Load, chunk, embed and store every article under paths, streaming: articles are
-    gathered into batches of about batch_chars characters, each embedded in one pass and
+    gathered into batches of about settings.ingest_batch_chars characters, each embedded in one pass and
     committed in one transaction, so memory stays bounded whatever the input size.
     progress(bytes read, bytes in all, report so far) is called after each article."""
     report = IngestReport()
@@ -236,7 +235,7 @@ def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport]
                 if item.key in batch or any(a.id == item.id for a in batch.values()):
                     flush()
                 batch[item.key] = item
-                if sum(len(a.text) for a in batch.values()) >= batch_chars:
+                if sum(len(a.text) for a in batch.values()) >= store.settings.ingest_batch_chars:
                     flush()
             if progress:
                 progress(before + done, total, report)

@@ -94,8 +94,9 @@ def test_sigkill_mid_ingest_then_rerun_loses_and_duplicates_nothing(tmp_path):
     data = shared_path("data", "multihop-rag-dev")
     files = [str(data / "articles.jsonl"), str(data / "distractors.jsonl")]
 
-    def env(d):
-        return {**os.environ, "QA_DATA_DIR": str(d), "QA_MODELS_DIR": str(MODELS_DIR)}
+    def env(d):  # small batches: the kill lands with some batches committed and one in flight
+        return {**os.environ, "QA_DATA_DIR": str(d), "QA_MODELS_DIR": str(MODELS_DIR),
+                "QA_INGEST_BATCH_CHARS": "20000"}
 
     clean = tmp_path / "clean"
     subprocess.run([sys.executable, "-m", "qa.cli", "ingest", *files], env=env(clean), cwd=ROOT,

@@ -92,3 +92,27 @@ def test_changed_chunking_reindexes_into_a_new_collection(tmp_path):
     n2 = store2.counts()["chunks"]
     assert n2 > n1 and store2.collection.count() == n2
     assert store2.collection.name != store.collection.name
+
+
+def test_batched_ingest_equals_one_by_one(tmp_path):
+    rows = [{"title": f"Story {i}", "source": f"Outlet {i % 3}", "url": f"https://x.test/{i}",
+             "text": f"Story number {i} tells of event {i}. " * (5 + i % 40)} for i in range(60)]
+    rows.append(dict(rows[10]))  # the same article again in the same file
+    rows.append({**rows[11], "text": "A corrected text of story eleven. " * 6})  # same url: replaces
+    f = tmp_path / "many.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in rows))
+    one = make_settings(tmp_path / "one").model_copy(update={"ingest_batch_chars": 1})
+    big = make_settings(tmp_path / "big")
+    seen: list[tuple[int, int]] = []
+    reports = [ingest([f], Store(one)),
+               ingest([f], Store(big), progress=lambda done, total, _r: seen.append((done, total)))]
+    for r in reports:
+        assert (len(r.added), len(r.replaced), len(r.skipped), r.errors) == (60, 1, 1, [])
+    a, b = Store(one), Store(big)
+    assert a.counts() == b.counts() and a.counts()["articles"] == 60
+    assert a.collection.count() == b.collection.count() == a.counts()["chunks"]  # no orphans
+    assert sorted(x["title"] for x in a.list_articles()) == sorted(x["title"] for x in b.list_articles())
+    (eleven,) = [x for x in a.list_articles() if x["title"] == "Story 11"]
+    assert eleven["chars"] == len(rows[-1]["text"].strip())
+    dones = [d for d, _ in seen]
+    assert dones == sorted(dones) and seen[-1] == (f.stat().st_size, f.stat().st_size)
