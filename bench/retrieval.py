@@ -36,6 +36,7 @@ def run(chunk_words: int, embedder: str, queries, corpus) -> list[dict]:
                         chunking={"target_words": chunk_words}, embedder=embedder)
     store = Store(settings)
     t = time.perf_counter()
+    store.sync()  # index what an earlier run stored under another embedder or chunking
     ingest(corpus, store)
     ingest_s = time.perf_counter() - t
     out = []
