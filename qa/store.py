@@ -222,19 +222,23 @@ class Store:
     def bm25_search(self, query: str, k: int, mask: np.ndarray | None = None
                     ) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the k best chunks; mask (over the catalogue's chunks, in
-        the same order) zeroes the chunks a filter rejects."""
+        the same order) zeroes the chunks a filter rejects. Scores every chunk and takes the
+        top k with argpartition: ~1 ms at 100k chunks, where bm25s's own masked retrieve took 14."""
         import bm25s
 
         gen, index, ids = self._bm25_index()
         if not ids:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-        if not tokens.vocab:
+        (tokens,) = bm25s.tokenize([query], stopwords="en", show_progress=False, return_ids=False)
+        if not tokens:
             return []
-        weights = mask.astype(np.float32) if mask is not None and len(mask) == len(ids) else None
-        docs, scores = index.retrieve(tokens, k=min(k, len(ids)), show_progress=False,
-                                      weight_mask=weights)
-        return [(ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        scores = index.get_scores(tokens)
+        if mask is not None and len(mask) == len(scores):
+            scores = scores * mask
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties in index order
+        return [(ids[d], float(scores[d])) for d in top if scores[d] > 0]
 
     def _bm25_index(self):
         import bm25s
