@@ -51,6 +51,8 @@ class _OnnxMiniLM:
         self.tokenizer.no_padding()
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        # no busy-waiting between runs: spinning threads starve torch and llama.cpp on 2 cores
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
