@@ -28,14 +28,17 @@ _HEADER_LINE_WORDS = 20  # a header line is short; the body starts at the first 
 
 
 def iter_files(paths: list[Path]) -> Iterator[Path]:
-    """Every supported file under the given files and folders, sorted, each once."""
+    """Every file under the given files and folders, sorted, each once (hidden files and
+    folders inside a folder are left out). Unsupported types are yielded too, so that ingest
+    reports them instead of passing over them in silence."""
     seen: set[Path] = set()
     for p in paths:
         if not p.exists():
             raise BadInput(p, "no such file or folder")
-        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        files = sorted(f for f in p.rglob("*") if f.is_file() and not any(
+            part.startswith(".") for part in f.relative_to(p).parts)) if p.is_dir() else [p]
         for f in files:
-            if f.suffix.lower() in SUFFIXES and f.resolve() not in seen:
+            if f.resolve() not in seen:
                 seen.add(f.resolve())
                 yield f
 

@@ -60,7 +60,7 @@ def test_hostile_corpus(tmp_path):
     for name, reason in [("empty.txt", "no text"), ("binary.txt", "binary"),
                          ("huge.txt", "million characters"), ("oneline.txt", "million characters"),
                          ("broken.jsonl:2", "not valid JSON"), ("broken.jsonl:3", "missing field"),
-                         ("broken.jsonl:4", "JSON object")]:
+                         ("broken.jsonl:4", "JSON object"), ("notes.pdf", "unsupported file type")]:
         assert any(name in e and reason in e for e in report.errors), (name, errors)
     titles = {a["title"] for a in store.list_articles()}
     assert titles == {"New library opens", "Café owners protest", "Résumé fair", "Bridge repaired",
