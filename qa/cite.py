@@ -20,7 +20,7 @@ from qa.models import Citation, Passage, Sentence, Span
 from qa.numbers import number_values
 
 if TYPE_CHECKING:
-    from qa.embed import Embedder
+    from qa.config import Embedder
 
 # [1], [1, 2], [1][2], [^1], 【1】, [Passage 1], (1)
 _MARKER = re.compile(

@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EMBED_MODELS = {  # embedder -> the model id that goes into the index key
+Embedder = Literal["minilm", "minilm-int8"]
+EMBED_MODELS: dict[Embedder, str] = {  # embedder -> the model id that goes into the index key
     "minilm": "sentence-transformers/all-MiniLM-L6-v2",
     "minilm-int8": "all-MiniLM-L6-v2-onnx-int8",
 }
@@ -111,7 +112,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; unset = embedded Chroma on disk."
     )
-    embedder: Literal["minilm", "minilm-int8"] = Field(
+    embedder: Embedder = Field(
         "minilm", description="all-MiniLM-L6-v2 through sentence-transformers (fp32, torch), or "
         "minilm-int8: the same model as int8 ONNX through onnxruntime (no torch; ~1.4x faster "
         "embedding, vectors at cosine 0.9995 of fp32). Switching re-indexes the store.")

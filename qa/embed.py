@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cache
-from typing import Literal
 
 import numpy as np
 
+from qa.config import Embedder
+
 DIM = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
-Embedder = Literal["minilm", "minilm-int8"]  # Settings.embedder
 
 
 def _tokenizer_dir():
