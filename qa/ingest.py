@@ -219,30 +219,38 @@ def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport]
     progress(bytes read, bytes in all, report so far) is called after each article."""
     report = IngestReport()
     files = list(iter_files(paths))
-    total = sum(f.stat().st_size for f in files)
-    batch: dict[str, Article] = {}  # by key: a key seen twice in a batch flushes first
+    sizes = [f.stat().st_size for f in files]
+    total = sum(sizes)
+    batch: dict[str, Article] = {}  # by key: a key or id seen twice in a batch flushes first
+    ids: set[str] = set()
+    chars = 0
 
     def flush() -> None:
+        nonlocal chars
         items = list(batch.values())
         for a, (outcome, n) in zip(items, store.add_articles(items)):
             getattr(report, outcome).append(a.title)
             report.chunks += n
         batch.clear()
+        ids.clear()
+        chars = 0
 
     before = 0
-    for f in files:
+    for f, size in zip(files, sizes):
         for item, done in _read(f):
             if isinstance(item, BadInput):
                 report.errors.append(str(item))
             else:
-                if item.key in batch or any(a.id == item.id for a in batch.values()):
+                if item.key in batch or item.id in ids:
                     flush()
                 batch[item.key] = item
-                if sum(len(a.text) for a in batch.values()) >= store.settings.ingest_batch_chars:
+                ids.add(item.id)
+                chars += len(item.text)
+                if chars >= store.settings.ingest_batch_chars:
                     flush()
             if progress:
                 progress(before + done, total, report)
-        before += f.stat().st_size
+        before += size
     if batch:
         flush()
     if progress:

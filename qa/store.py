@@ -88,8 +88,9 @@ class Store:
         stored = set(self._existing("SELECT id FROM articles WHERE id IN ({})", [a.id for a in articles]))
         new = [a for a in articles if a.id not in stored]
         old = self._existing("SELECT key, id FROM articles WHERE key IN ({})", [a.key for a in new])
-        old_chunks = self._existing(f"SELECT id FROM chunks WHERE index_key='{self.key}' AND "
-                                    "article_id IN ({})", [i for _, i in old])
+        old_keys = {k for k, _ in old}
+        old_chunks = self._existing("SELECT id FROM chunks WHERE index_key=? AND article_id IN ({})",
+                                    [i for _, i in old], self.key)
         chunks: dict[str, list[Chunk]] = {}
         if new:
             self._set_dirty(True)
@@ -108,14 +109,15 @@ class Store:
                 self.collection.delete(ids=old_chunks[i:i + 1000])
             self._set_dirty(False)
         return [("skipped", 0) if a.id in stored else
-                ("replaced" if a.key in {k for k, _ in old} else "added", len(chunks[a.id]))
+                ("replaced" if a.key in old_keys else "added", len(chunks[a.id]))
                 for a in articles]
 
-    def _existing(self, sql: str, values: list[str]) -> list:
+    def _existing(self, sql: str, values: list[str], *params: str) -> list:
+        """Rows of sql (whose `IN ({})` takes values, 500 at a time, after params)."""
         out: list = []
         for i in range(0, len(values), 500):
             part = values[i:i + 500]
-            rows = self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+            rows = self.db.execute(sql.format(",".join("?" * len(part))), [*params, *part]).fetchall()
             out += [r[0] if len(r) == 1 else r for r in rows]
         return out
 
