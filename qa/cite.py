@@ -176,7 +176,7 @@ def aligned_checks(sentence: str, best: str, context: str) -> str | None:
     return None
 
 
-class _Evidence:
+class Evidence:
     """Every sentence of every passage, with its article span and its vector."""
 
     def __init__(self, passages: list[Passage], article_texts: dict[str, str], embedder: Embedder):
@@ -201,7 +201,7 @@ class _Evidence:
         return article[before[0][0] if before else s:e]
 
 
-def _judge(sentence: str, vec, ev: _Evidence, cites: list[int], threshold: float
+def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
            ) -> tuple[bool, str, dict[int, tuple[int, int]]]:
     """(supported, reason, best article span per cited passage) of one sentence."""
     rows = [i for i, (n, _, _) in enumerate(ev.rows) if n in cites]
@@ -227,17 +227,19 @@ def _judge(sentence: str, vec, ev: _Evidence, cites: list[int], threshold: float
 
 def check_sentences(sentences: list[Sentence], passages: list[Passage],
                     article_texts: dict[str, str], threshold: float, recite: bool = True,
-                    embedder: Embedder = "minilm") -> list[Citation]:
+                    embedder: Embedder = "minilm", evidence: Evidence | None = None) -> list[Citation]:
     """Mark each sentence supported or not (with a reason), in place, and return the
     citations, each narrowed to the article sentences that best support its claims.
 
     With `recite`, a sentence its own citations do not support is tried against each other
-    passage alone; if one supports it, the citation is corrected and the reason says so."""
+    passage alone; if one supports it, the citation is corrected and the reason says so.
+    `evidence`, the passages' sentences already embedded, saves that work when the sentences
+    of one answer are checked a few at a time."""
     from qa.embed import embed_batch
 
     if not sentences:
         return []
-    ev = _Evidence(passages, article_texts, embedder)
+    ev = evidence or Evidence(passages, article_texts, embedder)
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
         ok, reason, spans = _judge(sent.text, vec, ev, sent.citations, threshold)

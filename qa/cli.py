@@ -104,21 +104,25 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
     try:
         store = open_store(settings)
         for q in questions:
-            if not json_out:
-                typer.secho("draft: ", dim=True, nl=False)
             ans = answer_question(q or "", settings, store, filters=filters,
-                                  on_token=None if json_out else _echo_raw)
+                                  on_sentence=None if json_out else _echo_sentence)
             if json_out:
                 typer.echo(ans.model_dump_json(exclude={"passages"}))
             else:
-                _print_answer(ans)
+                _print_answer(ans, streamed=True)
     except QAError as e:
         _fail(e)
 
 
-def _echo_raw(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+def _echo_sentence(s) -> None:
+    """A checked sentence, printed as soon as it has passed its check."""
+    typer.secho(_sentence_line(s), fg=None if s.supported else "red")
+
+
+def _sentence_line(s) -> str:
+    if s.kind == "gap":
+        return f"· {s.text}"
+    return f"{'✓' if s.supported else '✗'} {s.text} {''.join(f'[{n}]' for n in s.citations)}"
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -127,8 +131,9 @@ def _read_lines(path: Path) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
-def _print_answer(ans) -> None:
-    typer.echo("\n")
+def _print_answer(ans, streamed: bool = False) -> None:
+    """The answer (its shown sentences unless they were streamed already), the sentences the
+    check removed with why, and the sources."""
     if ans.refused:
         typer.secho(ans.text, bold=True)
         if ans.sentences:
@@ -137,11 +142,12 @@ def _print_answer(ans) -> None:
             typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
         return
     for s in ans.sentences:
-        mark = "✓" if s.supported else "✗"
-        cites = "".join(f"[{n}]" for n in s.citations)
-        typer.secho(f"{mark} {s.text} {cites}", fg=None if s.supported else "red")
-        if not s.supported:
+        if s.shown and not streamed:
+            typer.secho(_sentence_line(s), fg=None if s.supported else "red")
+        if s.shown and not s.supported:
             typer.secho(f"    unsupported: {s.reason}", dim=True)
+        elif not s.shown:
+            typer.secho(f"  ✗ removed by the check: {s.text}  ({s.reason})", dim=True)
     typer.echo("\nSources:")
     for c in ans.citations:
         typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
@@ -245,7 +251,7 @@ def list_articles(json_out: JsonOpt = False):
         typer.echo(json.dumps({"articles": rows}))
         return
     if not rows:
-        typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests seeds/ itself).")
+        typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests the seed articles itself).")
     for r in rows:
         typer.echo(f"{r['id']}  {r['published_at'][:10] or '----------'}  {r['source'][:18]:<18}  "
                    f"{r['chunks']:>3} chunks  {r['title'][:70]}")
@@ -270,6 +276,9 @@ def run_eval(
     update_baseline: Annotated[bool, typer.Option(help="Write this run as the new baseline.")] = False,
     tolerance: Annotated[float, typer.Option(help="Allowed drop of a metric.")] = 0.05,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,
+    write: Annotated[Optional[Path], typer.Option(
+        help="Also write the metrics table, with its provenance line, into this markdown file "
+        "(its figure block for this command is replaced).")] = None,
 ):
     """Run an eval suite: answers, refusals, citations, retrieval, latency; report and gate."""
     import time as _time
@@ -282,9 +291,12 @@ def run_eval(
     from qa.evals.run import compare, load_run, run_suite
 
     console = Console(stderr=True)
+    if baseline and not baseline.is_file() and not update_baseline:
+        _fail(QAError(f"baseline {baseline} does not exist: give the path of a committed run, or "
+                      "add --update-baseline to write this run there"))
     try:
         spec = load_suite(suite)
-        base = load_run(baseline) if baseline and baseline.exists() and not update_baseline else None
+        base = load_run(baseline) if baseline and not update_baseline else None
         runs = []
         for m in model or [Settings().model]:
             settings = _settings(m)
@@ -317,6 +329,11 @@ def run_eval(
         target.write_text(run.model_dump_json(indent=1), encoding="utf-8")
     report = write_html(runs, base, out.with_suffix(".html"), problems)
     typer.echo(f"run: {out}\nreport: {report}")
+    if write:
+        from qa.evals.report import write_markdown
+
+        write_markdown(runs, base, write, command=" ".join(["qa", *sys.argv[1:]]))
+        typer.echo(f"figures written: {write}")
     if update_baseline:
         target = baseline or Path("evals") / f"baseline-{spec.suite}.json"
         target.write_text(runs[0].model_dump_json(indent=1), encoding="utf-8")

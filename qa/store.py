@@ -8,9 +8,11 @@ when its generation differs from the store's, so it can never disagree with it.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -37,12 +39,23 @@ CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 _META_FIELDS = "id, key, title, source, author, category, published_at, url"
 
 
+def _locked(method):
+    """Run a Store method under the store's lock: the app's worker threads share one SQLite
+    connection and the lazily built BM25 index and catalogue."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Store:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.key = settings.index_key()
         self.dir = settings.data_dir
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
         self.db = sqlite3.connect(self.dir / "qa.sqlite3", check_same_thread=False)
         self.db.executescript(_SCHEMA)
         self._collection = None
@@ -52,32 +65,34 @@ class Store:
     # ---- Chroma -------------------------------------------------------------------------
     @property
     def collection(self):
-        if self._collection is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
+        with self._lock:
+            if self._collection is None:
+                self._collection = self._open_collection()
+            return self._collection
 
-            chroma_settings = ChromaSettings(anonymized_telemetry=False)
-            if self.settings.chroma_url:
-                from urllib.parse import urlparse
+    def _open_collection(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
 
-                u = urlparse(self.settings.chroma_url)
-                client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
-                                             ssl=u.scheme == "https", settings=chroma_settings)
-            else:
-                client = chromadb.PersistentClient(path=str(self.dir / "chroma"),
-                                                   settings=chroma_settings)
-            # Vectors are always computed by qa and passed in: no embedding function is stored.
-            self._collection = client.get_or_create_collection(
-                f"qa_{self.key}", embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-        return self._collection
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.settings.chroma_url:
+            from urllib.parse import urlparse
+
+            u = urlparse(self.settings.chroma_url)
+            client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                         ssl=u.scheme == "https", settings=chroma_settings)
+        else:
+            client = chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
+        # Vectors are always computed by qa and passed in: no embedding function is stored.
+        return client.get_or_create_collection(
+            f"qa_{self.key}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 
     # ---- writing ------------------------------------------------------------------------
     def add_article(self, article: Article) -> tuple[Outcome, int]:
         """Store one article; unchanged -> skipped, same key with new text -> replaced."""
         return self.add_articles([article])[0]
 
+    @_locked
     def add_articles(self, articles: list[Article]) -> list[tuple[Outcome, int]]:
         """Store a batch in one embedding pass, one Chroma write and one SQLite transaction.
 
@@ -112,6 +127,7 @@ class Store:
                 ("replaced" if a.key in old_keys else "added", len(chunks[a.id]))
                 for a in articles]
 
+    @_locked
     def _existing(self, sql: str, values: list[str], *params: str) -> list:
         """Rows of sql (whose `IN ({})` takes values, 500 at a time, after params)."""
         out: list = []
@@ -150,6 +166,7 @@ class Store:
         self.repair()
         self.index_missing()
 
+    @_locked
     def index_missing(self, batch: int = 64) -> int:
         """Chunk and embed stored articles that have no chunks under the current settings
         (after a change of chunking or embedder). Returns how many were indexed."""
@@ -166,6 +183,7 @@ class Store:
                 self._bump_generation()
         return len(rows)
 
+    @_locked
     def delete_article(self, article_id: str) -> bool:
         if not self._row("SELECT 1 FROM articles WHERE id=?", article_id):
             return False
@@ -179,6 +197,7 @@ class Store:
         self.db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM articles WHERE id=?", (article_id,))
 
+    @_locked
     def repair(self) -> int:
         """Remove vectors of articles that were never committed (crash mid-ingest)."""
         if not self._state("dirty"):
@@ -204,6 +223,7 @@ class Store:
                                     where=where or None, ids=among, include=["distances"])
         return [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
+    @_locked
     def catalog(self) -> Catalog:
         """Committed chunks with their article's outlet, category and date (see qa.filters)."""
         gen = int(self._state("generation") or 0)
@@ -215,6 +235,7 @@ class Store:
             self._catalog = Catalog.from_rows(gen, rows)
         return self._catalog
 
+    @_locked
     def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         if not chunk_ids:
             return {}
@@ -242,6 +263,7 @@ class Store:
         top = top[np.lexsort((top, -scores[top]))]  # best first; ties in index order
         return [(ids[d], float(scores[d])) for d in top if scores[d] > 0]
 
+    @_locked
     def _bm25_index(self):
         import bm25s
 
@@ -273,6 +295,7 @@ class Store:
             (self.key,)).fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 
+    @_locked
     def passages(self, chunk_ids: list[str]) -> dict[str, Passage]:
         """Committed chunks by id, with their article's metadata (orphans are left out)."""
         out: dict[str, Passage] = {}
@@ -290,6 +313,7 @@ class Store:
                                    published_at=pub or "")
         return out
 
+    @_locked
     def article_passages(self, article_id: str) -> list[Passage]:
         """All chunks of an article, in order."""
         ids = [r[0] for r in self.db.execute(
@@ -304,6 +328,7 @@ class Store:
         exact = [r for r in rows if r["id"] == ref]
         return exact or [r for r in rows if r["title"].lower().startswith(ref.lower().strip())]
 
+    @_locked
     def article(self, article_id: str) -> Article | None:
         row = self.db.execute(f"SELECT {_META_FIELDS}, text FROM articles WHERE id=?",
                               (article_id,)).fetchone()
@@ -312,6 +337,7 @@ class Store:
         names = [*_META_FIELDS.split(", "), "text"]
         return Article(**{n: v or "" for n, v in zip(names, row)})
 
+    @_locked
     def text(self, article_id: str) -> str:
         row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
         if not row:
@@ -320,6 +346,7 @@ class Store:
             raise NotFound(f"no article with id {article_id!r}; `qa list` shows the ids")
         return row[0]
 
+    @_locked
     def list_articles(self) -> list[dict]:
         rows = self.db.execute(
             f"SELECT {', '.join('a.' + f for f in _META_FIELDS.split(', '))}, length(a.text), "
@@ -328,12 +355,14 @@ class Store:
         names = [*_META_FIELDS.split(", "), "chars", "chunks"]
         return [dict(zip(names, r)) for r in rows]
 
+    @_locked
     def counts(self) -> dict[str, int]:
         a = self._row("SELECT count(*) FROM articles")
         c = self._row("SELECT count(*) FROM chunks WHERE index_key=?", self.key)
         return {"articles": a, "chunks": c}
 
     # ---- state --------------------------------------------------------------------------
+    @_locked
     def _row(self, sql: str, *args):
         r = self.db.execute(sql, args).fetchone()
         return r[0] if r else None
@@ -344,6 +373,7 @@ class Store:
     def _set_state(self, name: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)", (name, value))
 
+    @_locked
     def _set_dirty(self, dirty: bool) -> None:
         with self.db:
             self._set_state("dirty", "1" if dirty else "")

@@ -138,7 +138,8 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     timings["check"] = time.perf_counter() - t
     kept = kept[:cfg.max_sentences]
     return Summary(subject="", text=render_sentences(kept),
-                   refused=not any(s.supported for s in sentences), sentences=sentences,
+                   refused=not any(s.supported for s in sentences if s.kind == "claim"),
+                   sentences=sentences,
                    citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
                    parts=len(groups), model=settings.model, timings=timings, usage=usage)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 import os
 import queue
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
@@ -46,20 +44,29 @@ UPLOAD_SUFFIXES = [".txt", ".md", ".html", ".htm", ".jsonl"]
 
 def render_answer(ans, key: str) -> str:
     """The checked answer (or summary) as HTML with clickable citation markers."""
-    esc = html.escape
     if ans.refused:
-        return f"<span class='qa-refusal'>{esc(ans.text)}</span>"
+        return f"<span class='qa-refusal'>{html.escape(ans.text)}</span>"
+    return render_sentences(ans.sentences, key)
+
+
+def render_sentences(sentences, key: str) -> str:
+    """Shown sentences as HTML: citation markers that open their cited span; a gap in
+    italics; an unsupported sentence (flag policy) struck through, with its reason."""
+    esc = html.escape
     parts = []
-    for s in ans.sentences:
+    for s in sentences:
+        if not s.shown:
+            continue
         marks = "".join(
             f"<a class='qa-cite' href='#' data-key='{key}-{sp.start}-{sp.end}'>[{sp.n}]</a>"
             for sp in s.spans)
-        if s.supported:
+        if s.kind == "gap":
+            parts.append(f"<i>{esc(s.text)}</i>")
+        elif s.supported:
             parts.append(f"{esc(s.text)} {marks}")
         else:
-            parts.append(f"<span class='qa-unsupported' title='{esc(s.reason)}'>{esc(s.text)}</span>"
-                         f" {marks}" if ans.text and s.text in ans.text else "")
-    return " ".join(p for p in parts if p)
+            parts.append(f"<span class='qa-unsupported' title='{esc(s.reason)}'>{esc(s.text)}</span> {marks}")
+    return " ".join(parts)
 
 
 def render_sources(ans, store, key: str) -> str:
@@ -76,7 +83,7 @@ def render_sources(ans, store, key: str) -> str:
             f"{esc(c.published_at[:10] or 'no date')} · chars {c.start}–{c.end}</small>"
             f"<p>…{esc(text[lo:c.start])}<mark>{esc(text[c.start:c.end])}</mark>"
             f"{esc(text[c.end:hi])}…</p></div>")
-    removed = [s for s in ans.sentences[(1 if ans.refused else 0):] if not s.supported]
+    removed = [s for s in ans.sentences[(1 if ans.refused else 0):] if not s.supported and not s.shown]
     if removed:
         cards.append("<details><summary>Sentences removed by the citation check "
                      f"({len(removed)})</summary><ul>" + "".join(
@@ -99,7 +106,7 @@ def build(settings: Settings, store):
     import gradio as gr
 
     from qa.answer import ask, standalone_question
-    from qa.ingest import ingest
+    from qa.ingest import ingest_upload
     from qa.retrieve import Filters
     from qa.summarize import summarize_article, summarize_query
 
@@ -116,7 +123,7 @@ def build(settings: Settings, store):
         chat = chat + [{"role": "user", "content": message},
                        {"role": "assistant", "content": "…"}]
         yield chat, pairs, sources, counter, "Thinking… (retrieving and checking the passages)"
-        tokens: queue.Queue = queue.Queue()
+        checked: queue.Queue = queue.Queue()
         box: dict = {}
 
         def work():
@@ -126,17 +133,17 @@ def build(settings: Settings, store):
                     box["question"] = q
                     filters = Filters(source=source or None, since=since or None,
                                       until=until or None)
-                    box["answer"] = ask(q, settings, store, filters=filters, on_token=tokens.put)
+                    box["answer"] = ask(q, settings, store, filters=filters, on_sentence=checked.put)
             except Exception as e:  # shown to the user
                 box["error"] = e
-            tokens.put(None)
+            checked.put(None)
 
         threading.Thread(target=work, daemon=True).start()
-        draft = ""
-        while (piece := tokens.get()) is not None:
-            draft += piece
-            chat[-1]["content"] = html.escape(draft)
-            yield chat, pairs, sources, counter, "Writing… then checking every sentence"
+        shown = []
+        while (sentence := checked.get()) is not None:
+            shown.append(sentence)
+            chat[-1]["content"] = render_sentences(shown, key) + " …"
+            yield chat, pairs, sources, counter, "Writing: each sentence appears once it has passed its check"
         if "error" in box:
             chat[-1]["content"] = f"Error: {html.escape(str(box['error']))}"
             yield chat, pairs, sources, counter, "Failed"
@@ -181,20 +188,14 @@ def build(settings: Settings, store):
         if not files:
             raise gr.Error("Choose one or more files first.")
         lines = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for f in files:
-                src = Path(getattr(f, "name", f))
-                safe = Path(tmp) / Path(src.name).name  # the client cannot name a server path
-                if safe.suffix.lower() not in UPLOAD_SUFFIXES:
-                    lines.append(f"✗ {safe.name}: unsupported type; use {', '.join(UPLOAD_SUFFIXES)}")
-                    continue
-                shutil.copyfile(src, safe)
-                with lock:
-                    rep = ingest([safe], store)
-                lines += [f"✓ {safe.name}: added “{t}”" for t in rep.added]
-                lines += [f"✓ {safe.name}: replaced “{t}”" for t in rep.replaced]
-                lines += [f"· {safe.name}: “{t}” is already stored" for t in rep.skipped]
-                lines += [f"✗ {e.replace(str(tmp) + '/', '')}" for e in rep.errors]
+        for f in files:
+            src = Path(getattr(f, "name", f))
+            with lock:
+                rep = ingest_upload(src.name, src, store)
+            lines += [f"✓ {src.name}: added “{t}”" for t in rep.added]
+            lines += [f"✓ {src.name}: replaced “{t}”" for t in rep.replaced]
+            lines += [f"· {src.name}: “{t}” is already stored" for t in rep.skipped]
+            lines += [f"✗ {e}" for e in rep.errors]
         return ("\n".join(lines), library_rows(), gr.update(choices=article_choices()),
                 gr.update(choices=article_choices()), status_text(settings, store))
 

@@ -1,10 +1,11 @@
 """Shared fixtures: real Chroma and the real embedder (loaded once a session), a queue-driven
-fake LLM for tests of parsing and flow, and the path to ../shared data."""
+fake LLM for tests of parsing and flow, and the in-repo eval data (no test needs ../shared)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,19 +21,24 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SEEDS = ROOT / "seeds"
+SEEDS = ROOT / "qa" / "seeds"
+MULTIHOP = ROOT / "qa" / "evals" / "data" / "multihop-rag"
 # The local model is assembled once into the project's data dir and shared by all tests.
 MODELS_DIR = ROOT / ".qa" / "models"
 
 from qa.config import Settings  # noqa: E402
 
 
-def shared_path(*parts: str) -> Path:
-    p = SHARED.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"{p} is absent: the shared data folder is not beside the project")
-    return p
+def digits_not_in(text: str, source: str) -> list[str]:
+    """Numbers written in digits in text that the source never writes (commas aside): an
+    oracle of the tests' own, independent of qa's checker, for "nothing invented is shown"."""
+    def found(t: str) -> set[str]:
+        return {m.replace(",", "").rstrip(".") for m in re.findall(r"\d[\d,.]*", t)}
+    return sorted(found(text) - found(source))
+
+
+def shown_claims(ans) -> list:
+    return [s for s in ans.sentences if s.shown and s.kind == "claim"]
 
 
 def make_settings(data_dir: Path, **kw) -> Settings:

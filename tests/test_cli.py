@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from .conftest import MODELS_DIR, ROOT
+from .conftest import MODELS_DIR, ROOT, SEEDS
 
 
 def run(args, data_dir, check=True):
@@ -32,7 +32,7 @@ def test_list_on_empty_store_says_how_to_add(tmp_path):
 
 
 def test_ingest_search_list_json(tmp_path):
-    out = run(["ingest", str(ROOT / "seeds"), "--json"], tmp_path)
+    out = run(["ingest", str(SEEDS), "--json"], tmp_path)
     assert len(json.loads(out.stdout)["added"]) == 1
     res = json.loads(run(["search", "How many arrests?", "--k", "3", "--json"], tmp_path).stdout)
     assert len(res["results"]) == 3
@@ -44,7 +44,7 @@ def test_ingest_search_list_json(tmp_path):
 
 
 def test_search_batch_prints_one_json_line_per_query(tmp_path):
-    run(["ingest", str(ROOT / "seeds")], tmp_path)
+    run(["ingest", str(SEEDS)], tmp_path)
     qfile = tmp_path / "q.txt"
     qfile.write_text("arrests\nprotests\n\nWest End\n")
     lines = run(["search", "--batch", str(qfile), "--k", "2", "--json"], tmp_path).stdout.splitlines()

@@ -7,7 +7,7 @@ from qa.evals import metrics as m
 from qa.evals.cases import EvalCase, Suite, load_suite
 from qa.evals.run import compare, load_run, run_suite
 
-from .conftest import ROOT, make_settings, shared_path
+from .conftest import ROOT, make_settings
 
 
 @pytest.mark.parametrize("alt, answer, ok", [
@@ -44,12 +44,17 @@ def test_seed_suite_covers_what_the_issue_asks():
     assert len({c.id for c in suite.cases}) == len(suite.cases)
 
 
-def test_multihop_loader():
-    shared_path("data", "multihop-rag-dev")
+def test_multihop_loader_reads_the_data_in_the_repository():
     suite = load_suite("multihop")
     assert len(suite.cases) == 200
     assert sum(c.refuse for c in suite.cases) == 21
     assert all(c.gold_facts for c in suite.cases if not c.refuse)
+    assert all(p.is_file() for p in suite.corpus_paths())
+    sub = load_suite("multihop40")
+    assert len(sub.cases) == 40 and {c.id for c in sub.cases} <= {c.id for c in suite.cases}
+    kinds = [c.question_type for c in sub.cases]
+    assert {k: kinds.count(k) for k in set(kinds)} == {"inference": 14, "comparison": 12,
+                                                       "temporal": 10, "null": 4}
 
 
 def test_fake_llm_crashing_case_is_a_failed_row_and_the_run_goes_on(tmp_path, fake_llm):

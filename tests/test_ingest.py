@@ -24,6 +24,46 @@ def test_header_without_date_takes_longest_line_as_title():
     assert meta == {"source": "Daily Planet", "title": "Man Flies Over City, Witnesses Say"}
 
 
+@pytest.mark.parametrize("head, source, title", [
+    ("Harbour Gazette\nCouncil Approves New Harbour Wall\n\n", "Harbour Gazette",
+     "Council Approves New Harbour Wall"),
+    ("Council Approves New Harbour Wall\n\n", "", "Council Approves New Harbour Wall"),
+    ("Harbour Gazette\nLocal news. Every day.\nCouncil Approves New Harbour Wall\nMay 2, 2024\n\n",
+     "Harbour Gazette", "Council Approves New Harbour Wall"),
+])
+def test_header_lines_above_short_paragraphs_are_kept(tmp_path, head, source, title):
+    """Short body paragraphs (under 20 words each) must not turn the outlet and title lines
+    into body text, nor the file name into the title."""
+    f = tmp_path / "good.txt"
+    f.write_text(head + "The council approved a new harbour wall on Monday.\n\n"
+                 "Work starts in June and will cost £4 million, officials said.\n")
+    (a,) = load_file(f)
+    assert (a.source, a.title) == (source, title)
+    assert a.text.startswith("The council approved") and "Gazette" not in a.text
+
+
+def test_plain_text_without_header_is_all_body(tmp_path):
+    f = tmp_path / "notes-on-harbour.txt"
+    f.write_text("The council approved a new harbour wall on Monday.\nWork starts in June.\n")
+    (a,) = load_file(f)
+    assert a.title == "notes on harbour" and a.text.startswith("The council approved")
+
+
+def test_reuploading_an_edited_file_replaces_it(settings, tmp_path):
+    from qa.ingest import ingest_upload
+
+    store = Store(settings)
+    body = "The council approved the new bridge on Monday after a long debate. " * 5
+    for i, day in enumerate(["Monday", "Tuesday"]):  # each upload lands in its own temp folder
+        f = tmp_path / f"tmp{i}" / "story.txt"
+        f.parent.mkdir()
+        f.write_text("Local Times\nBridge Approved\n\n" + body.replace("Monday", day))
+        report = ingest_upload(f.name, f, store)
+        assert (report.added if i == 0 else report.replaced) == ["Bridge Approved"], report
+    assert store.counts()["articles"] == 1
+    assert "Tuesday" in store.text(store.list_articles()[0]["id"])
+
+
 def test_ingest_is_idempotent_and_replaces_changed_articles(settings, tmp_path):
     store = Store(settings)
     f = tmp_path / "story.txt"

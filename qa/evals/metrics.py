@@ -17,7 +17,8 @@ def _norm(text: str) -> str:
 
 def matches(alternative: str, answer: str) -> bool:
     """Does the answer state this alternative? Numbers compare by value ("£260m" =
-    "£260 million"); yes/no must open the answer; other text is a case-blind substring."""
+    "£260 million"); yes/no must open the answer; other text must occur as whole words,
+    case-blind ("PA" is not in "part")."""
     alt = _norm(alternative)
     text = _norm(answer)
     if alt in {"yes", "no"}:
@@ -30,8 +31,12 @@ def matches(alternative: str, answer: str) -> bool:
         for match, _ in reversed(number_matches(alt)):
             rest = rest[:match.start()] + " " + rest[match.end():]
         words = re.sub(r"[£$€%]", " ", rest).split()
-        return all(w in text for w in words)
-    return alt in text
+        return all(_has_words(w, text) for w in words)
+    return _has_words(alt, text)
+
+
+def _has_words(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
 def facts_ok(groups: list[list[str]], answer: str) -> bool:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from qa.evals.run import GATED, STAGES, RunResult
 
-SHOWN = [*GATED, "citation_recall_before_check", "citation_precision_before_check", "answer_rate",
-         "hits@10", "map@10", "total_p50_s", "total_p95_s", "prompt_tokens", "completion_tokens",
-         "errors"]
+SHOWN = [*GATED, "answer_rate", "hits@10", "map@10", "total_p50_s", "total_p95_s",
+         "prompt_tokens", "completion_tokens", "errors"]
 
 
 def fmt(v) -> str:
@@ -23,10 +22,26 @@ def fmt(v) -> str:
 def table_rows(runs: list[RunResult], baseline: RunResult | None) -> list[list[str]]:
     head = ["metric", *[r.model for r in runs]] + (["baseline"] if baseline else [])
     rows = [head]
-    for name in SHOWN:
+    kinds = sorted({k for r in runs for k in r.metrics if k.startswith("pass_rate[")})
+    for name in [*SHOWN, *kinds]:
         rows.append([name, *[fmt(r.metrics.get(name)) for r in runs]]
                     + ([fmt(baseline.metrics.get(name))] if baseline else []))
     return rows
+
+
+def write_markdown(runs: list[RunResult], baseline: RunResult | None, path: Path, command: str) -> None:
+    """The metrics table of these runs as the figure block of `command` in a markdown file,
+    under the first run's provenance line."""
+    from qa.provenance import write_block
+
+    head, *rows = table_rows(runs, baseline)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    prov = runs[0].provenance
+    if prov is None:
+        raise ValueError("this run records no provenance; rerun it to write its figures")
+    notes = [f"{r.model}: {len(r.cases)} cases of suite {r.suite}, {r.seconds / 60:.1f} min" for r in runs]
+    write_block(path, command, "\n".join(lines) + "\n\n" + "; ".join(notes) + ".", prov)
 
 
 def _png(fig) -> str:

@@ -1,6 +1,8 @@
 """Run a suite against one or more models; compare with a baseline.
 
-A case that crashes becomes a failed row carrying the error; the run goes on.
+A case that crashes becomes a failed row carrying the error, and counts as a failure in every
+rate it belongs to; the run goes on. A run records where it came from (commit, lock, model,
+settings, machine and its llama.cpp rates), so a baseline says what it was measured on.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pydantic import BaseModel, Field
 
 from qa.config import Settings
 from qa.evals import metrics as m
-from qa.evals.cases import ROOT, EvalCase, Suite
+from qa.evals.cases import EvalCase, Suite
+from qa.provenance import Provenance
 
 STAGES = ("retrieve", "gate", "generate", "check", "total")
 
@@ -23,7 +26,9 @@ class CaseResult(BaseModel):
     id: str
     question: str
     passed: bool = False
+    question_type: str = ""
     expected_refusal: bool = False
+    expects_cite: bool = False
     refused: bool = False
     facts_ok: bool | None = None
     cite_ok: bool | None = None
@@ -36,8 +41,9 @@ class CaseResult(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict)
     retrieval: list[bool] = Field(default_factory=list, description="relevance of the top 10")
     n_gold: int = 0
-    alce_before: tuple[float, float] | None = None
-    alce_after: tuple[float, float] | None = None
+    alce_before: tuple[float, float] | None = Field(
+        None, description="ALCE citation recall and precision of the model's draft, judged by qa's "
+        "rule checker (the checker grades the model here, not itself).")
 
 
 class RunResult(BaseModel):
@@ -47,6 +53,7 @@ class RunResult(BaseModel):
     seconds: float
     metrics: dict[str, float | None]
     cases: list[CaseResult]
+    provenance: Provenance | None = None
 
 
 def prepare_store(suite: Suite, settings: Settings):
@@ -58,7 +65,7 @@ def prepare_store(suite: Suite, settings: Settings):
                                     "models_dir": settings.model_dir})
     store = Store(s)
     store.sync()
-    ingest([ROOT / p for p in suite.corpus], store)
+    ingest(suite.corpus_paths(), store)
     return store
 
 
@@ -67,7 +74,8 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
     from qa.cite import is_refusal, split_answer
     from qa.retrieve import search
 
-    row = CaseResult(id=case.id, question=case.question, expected_refusal=case.refuse)
+    row = CaseResult(id=case.id, question=case.question, question_type=case.question_type,
+                     expected_refusal=case.refuse, expects_cite=bool(case.cite))
     try:
         gold = case.gold_facts or ([case.cite] if case.cite else [])
         if gold:
@@ -87,9 +95,6 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
             th = settings.answer.support_threshold
             draft, _ = split_answer(ans.draft, len(ans.passages))
             row.alce_before = m.alce(draft, ans.passages, texts, th)
-            if not ans.refused:
-                kept = [s for s in ans.sentences if s.supported]
-                row.alce_after = m.alce(kept, ans.passages, texts, th)
         if case.refuse:
             row.passed = ans.refused
         else:
@@ -104,30 +109,36 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
     return row
 
 
-def summarise(rows: list[CaseResult]) -> dict[str, float | None]:
+def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, float | None]:
+    """The run's metrics. A crashed row counts as a failure wherever it belongs (it answered
+    nothing and refused nothing). Hits@k is left out when the store holds no more than k
+    chunks (it would be 1 by construction)."""
     ok = [r for r in rows if r.error is None]
-    answerable = [r for r in ok if not r.expected_refusal]
+    answerable = [r for r in rows if not r.expected_refusal]
     refused = [r for r in ok if r.refused]
-    should = [r for r in ok if r.expected_refusal]
+    should = [r for r in rows if r.expected_refusal]
     ranked = [r for r in ok if r.retrieval]
     out: dict[str, float | None] = {
         "cases": len(rows),
         "errors": sum(r.error is not None for r in rows),
         "pass_rate": m.rate([r.passed for r in rows]),
         "answer_accuracy": m.rate([bool(r.facts_ok) and not r.refused for r in answerable]),
-        "citation_hit": m.rate([bool(r.cite_ok) for r in answerable if r.cite_ok is not None]),
+        "citation_hit": m.rate([bool(r.cite_ok) for r in answerable if r.expects_cite]),
         "refusal_precision": m.rate([r.expected_refusal for r in refused]),
         "refusal_recall": m.rate([r.refused for r in should]),
-        "answer_rate": m.rate([not r.refused for r in answerable]),
+        "answer_rate": m.rate([not r.refused and r.error is None for r in answerable]),
     }
-    for tag, attr in (("before", "alce_before"), ("after", "alce_after")):
-        pairs = [getattr(r, attr) for r in ok if getattr(r, attr)]
-        out[f"citation_recall_{tag}_check"] = m.rate([p[0] for p in pairs]) if pairs else None
-        out[f"citation_precision_{tag}_check"] = m.rate([p[1] for p in pairs]) if pairs else None
+    pairs = [r.alce_before for r in ok if r.alce_before]
+    out["citation_recall_before_check"] = m.rate([p[0] for p in pairs]) if pairs else None
+    out["citation_precision_before_check"] = m.rate([p[1] for p in pairs]) if pairs else None
     for k in (4, 10):
-        out[f"hits@{k}"] = m.rate([m.hits_at(r.retrieval, k) for r in ranked])
+        trivial = n_chunks is not None and n_chunks <= k
+        out[f"hits@{k}"] = None if trivial else m.rate([m.hits_at(r.retrieval, k) for r in ranked])
     out["mrr@10"] = m.rate([m.mrr_at(r.retrieval) for r in ranked])
     out["map@10"] = m.rate([m.map_at(r.retrieval, r.n_gold) for r in ranked])
+    for kind in sorted({r.question_type for r in rows if r.question_type}):
+        mine = [r for r in rows if r.question_type == kind]
+        out[f"pass_rate[{kind}]"] = m.rate([r.passed for r in mine])
     for stage in STAGES:
         vals = [r.timings[stage] for r in ok if stage in r.timings]
         out[f"{stage}_p50_s"] = m.percentile(vals, 50)
@@ -139,7 +150,13 @@ def summarise(rows: list[CaseResult]) -> dict[str, float | None]:
 
 def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
               progress: Callable[[CaseResult], None] | None = None, complete=None) -> RunResult:
+    from qa.provenance import collect
+
     store = prepare_store(suite, settings)
+    provenance = collect(settings, rates=complete is None, k=settings.retrieval.k,
+                         passage_tokens=settings.answer.passage_tokens,
+                         support_threshold=settings.answer.support_threshold,
+                         gate=settings.answer.gate, check=settings.answer.check)
     if complete is None and settings.model.startswith("local/"):
         from qa.llm import reset_local_state
 
@@ -152,12 +169,13 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
         if progress:
             progress(rows[-1])
     return RunResult(suite=suite.suite, model=settings.model, started=started,
-                     seconds=time.perf_counter() - t, metrics=summarise(rows), cases=rows)
+                     seconds=time.perf_counter() - t, cases=rows, provenance=provenance,
+                     metrics=summarise(rows, store.counts()["chunks"]))
 
 
 # Metrics where lower is worse (a drop beyond the tolerance is a regression).
 GATED = ("pass_rate", "answer_accuracy", "citation_hit", "refusal_precision", "refusal_recall",
-         "citation_recall_after_check", "citation_precision_after_check", "hits@4", "mrr@10")
+         "citation_recall_before_check", "citation_precision_before_check", "hits@4", "mrr@10")
 
 
 def compare(run: RunResult, baseline: RunResult, tolerance: float = 0.05) -> list[str]:
