@@ -1,9 +1,10 @@
 """Measure the local LLM as a yes/no support judge on goyal21 (a balanced sample).
 
-    python bench/judge.py [--n 30]
+    python bench/judge.py [--n 30] [--write docs/checker.md]
 
 Prints balanced accuracy and seconds per summary for: the rule+semantic checker, the LLM
-judge, and both combined (flag if either flags).
+judge, and both combined (flag if either flags). goyal21 is read from ../shared (it carries no
+licence, so it is not in the repository). The judge has no threshold: nothing is tuned here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.checker import balanced_accuracy, score_rows  # noqa: E402
+from bench.checker import GOYAL, balanced_accuracy, flagged_by_people, score_rows  # noqa: E402
 from qa import prompts  # noqa: E402
 from qa.chunking import split_sentences  # noqa: E402
 from qa.config import Settings  # noqa: E402
@@ -38,10 +39,13 @@ def judge(settings: Settings, doc: str, summary: str) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--write", help="write the table as this command's figure block in a markdown file")
     args = ap.parse_args()
-    rows = [json.loads(x) for x in open(ROOT.parent / "shared/data/faithfulness-dev/goyal21.jsonl")]
-    bad = [r for r in rows if r["error_type"] not in (None, "None", "['noise']")]
-    good = [r for r in rows if r["error_type"] in (None, "None", "['noise']")]
+    if not GOYAL.is_file():
+        sys.exit(f"{GOYAL} is absent: goyal21 is read from ../shared beside the project")
+    rows = [json.loads(x) for x in GOYAL.open()]
+    bad = [r for r in rows if flagged_by_people(r)]
+    good = [r for r in rows if not flagged_by_people(r)]
     random.seed(0)
     sample = random.sample(bad, args.n // 2) + random.sample(good, args.n // 2)
     gold = [r in bad for r in sample]
@@ -51,11 +55,18 @@ def main() -> None:
     llm = [not judge(settings, r["doc"], r["summary"]) for r in sample]
     secs = (time.perf_counter() - t) / len(sample)
     both = [a or b for a, b in zip(rules, llm)]
-    print(f"goyal21 balanced sample of {len(sample)}:")
-    print(f"  rules+semantic checker: balanced accuracy {balanced_accuracy(rules, gold):.3f}")
-    print(f"  LLM judge (1.5B):       balanced accuracy {balanced_accuracy(llm, gold):.3f}, "
-          f"{secs:.1f} s/summary")
-    print(f"  either flags:           balanced accuracy {balanced_accuracy(both, gold):.3f}")
+    lines = [f"goyal21, a balanced sample of {len(sample)} (seed 0): the local model as a yes/no judge",
+             "", "| checker | balanced accuracy | seconds per summary |", "|---|---|---|",
+             f"| rules + semantic, threshold {settings.answer.support_threshold:.2f} | "
+             f"{balanced_accuracy(rules, gold):.3f} | |",
+             f"| LLM judge ({settings.model}) | {balanced_accuracy(llm, gold):.3f} | {secs:.1f} |",
+             f"| either flags | {balanced_accuracy(both, gold):.3f} | |"]
+    print("\n".join(lines))
+    if args.write:
+        from qa.provenance import collect, write_block
+
+        write_block(Path(args.write), " ".join(["python", "bench/judge.py", *sys.argv[1:]]),
+                    "\n".join(lines), collect(settings, n=args.n))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared" / "data" / "multihop-rag-dev"
+DATA = ROOT / "qa" / "evals" / "data" / "multihop-rag"  # in the repository (ODC-BY)
 
 from qa.config import Settings  # noqa: E402
 from qa.evals.metrics import percentile  # noqa: E402
@@ -60,7 +60,7 @@ def ingest_ratio(lines: list[str], tmp: Path, embedder: str) -> None:
     from qa.store import Store
 
     settings = Settings(data_dir=tmp / f"ingest-{embedder}", embedder=embedder)
-    files = [SHARED / "articles.jsonl", SHARED / "distractors.jsonl"]
+    files = [DATA / "articles.jsonl"]
     rows = [json.loads(x) for f in files for x in f.open()]
     texts = [c.text for r in rows for c in chunk_article("x", r["text"].strip(), settings.chunking)]
     embed_batch(texts[:64], embedder=embedder)  # load the model
@@ -82,7 +82,7 @@ def build_synthetic(store, n: int, per_article: int = 10, batch: int = 500) -> N
     from qa.chunking import content_hash
     from qa.embed import embed_batch
 
-    rows = [json.loads(x) for x in (SHARED / "articles.jsonl").open()]
+    rows = [json.loads(x) for x in (DATA / "articles.jsonl").open()]
     sents = [s.strip() for r in rows for s in r["text"].split("\n") if s.strip()]
     base = embed_batch(sents[:2000], embedder=store.settings.embedder)
     rng = random.Random(0)
@@ -148,7 +148,7 @@ def child(step: str, n: int, embedder: str, data: Path) -> list[str]:
         t = time.perf_counter()
         build_synthetic(store, n)
         return [f"| synthetic store of {n:,} chunks | built in {time.perf_counter() - t:.0f} s | |"]
-    queries = [json.loads(x)["query"] for x in (SHARED / "queries.jsonl").open()][:150]
+    queries = [json.loads(x)["query"] for x in (DATA / "queries.jsonl").open()][:150]
     t = time.perf_counter()
     search(store, "warm up", settings.retrieval)  # loads the embedder, BM25 index and catalogue
     first = time.perf_counter() - t
@@ -283,9 +283,10 @@ def main() -> None:
         generation(lines)
     print("\n".join(lines))
     if args.write:
-        Path(args.write).write_text("# Performance\n\nRegenerate: `.venv/bin/python bench/performance.py "
-                                    f"--sizes {args.sizes} --write {args.write}`\n\n"
-                                    + "\n".join(lines) + "\n")
+        from qa.provenance import collect, write_block
+
+        write_block(Path(args.write), " ".join(["python", "bench/performance.py", *sys.argv[1:]]),
+                    "\n".join(lines), collect(Settings(), embedders=args.embedders))
 
 
 if __name__ == "__main__":

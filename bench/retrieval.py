@@ -1,6 +1,10 @@
-"""Retrieval on MultiHop-RAG dev (articles + distractors): Hits@4, Hits@10, MRR@10, MAP@10.
+"""Retrieval on MultiHop-RAG dev: Hits@4, Hits@10, MRR@10, MAP@10.
 
-    python bench/retrieval.py [--write docs/retrieval.md]
+    python bench/retrieval.py [--no-distractors] [--write docs/retrieval.md]
+
+The corpus is the 326 MultiHop-RAG articles in the repository, plus the 141 off-topic
+distractors of ../shared/data/multihop-rag-dev/ when that folder is there (they carry no
+licence, so they are not in the repository); the table's first line says which.
 
 Dataset definitions: null queries skipped; a retrieved chunk is relevant if it contains a
 gold evidence fact. Each configuration is measured on its own store (built once, cached in
@@ -17,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+DISTRACTORS = ROOT.parent / "shared" / "data" / "multihop-rag-dev" / "distractors.jsonl"
 
 from qa.config import Settings  # noqa: E402
 from qa.evals import metrics as m  # noqa: E402
@@ -32,7 +37,7 @@ MODES = [("dense only", "dense", {"rerank": False}), ("BM25 only", "bm25", {"rer
 
 
 def run(chunk_words: int, embedder: str, queries, corpus) -> list[dict]:
-    settings = Settings(data_dir=ROOT / ".qa" / "bench" / f"mh-{chunk_words}",
+    settings = Settings(data_dir=ROOT / ".qa" / "bench" / f"mh-{chunk_words}-{len(corpus)}",
                         chunking={"target_words": chunk_words}, embedder=embedder)
     store = Store(settings)
     t = time.perf_counter()
@@ -66,15 +71,17 @@ def main() -> None:
     ap.add_argument("--write", help="write the markdown table to this file")
     ap.add_argument("--sizes", default="120,60", help="chunk sizes (words) to compare")
     ap.add_argument("--embedders", default="minilm,minilm-int8", help="embedders to compare")
+    ap.add_argument("--no-distractors", action="store_true", help="the repository's articles only")
     args = ap.parse_args()
     suite = load_multihop()
     queries = [c for c in suite.cases if not c.refuse]
-    corpus = [Path(p) for p in suite.corpus]
+    extra = [] if args.no_distractors or not DISTRACTORS.is_file() else [DISTRACTORS]
+    corpus = suite.corpus_paths() + extra
     rows = [row for emb in args.embedders.split(",") for size in map(int, args.sizes.split(","))
             for row in run(size, emb, queries, corpus)]
     dense = {(r["embedder"], r["chunk_words"]): r["mrr@10"] for r in rows if r["config"] == "dense only"}
-    lines = [f"MultiHop-RAG dev: {len(queries)} non-null queries, {len(suite.corpus)} files "
-             "(326 articles + 141 distractors)", "",
+    what = "326 articles + 141 distractors from ../shared" if extra else "326 articles, no distractors"
+    lines = [f"MultiHop-RAG dev: {len(queries)} non-null queries; corpus: {what}", "",
              "| embedder | chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | "
              "MRR vs dense | p50 ms | p95 ms | ingest s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -85,9 +92,10 @@ def main() -> None:
                      f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['ingest_s']:.0f} |")
     print("\n".join(lines))
     if args.write:
-        Path(args.write).write_text(
-            "# Retrieval benchmark\n\nRegenerate: `.venv/bin/python bench/retrieval.py "
-            "--write docs/retrieval.md`\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+        from qa.provenance import collect, write_block
+
+        write_block(Path(args.write), " ".join(["python", "bench/retrieval.py", *sys.argv[1:]]),
+                    "\n".join(lines), collect(Settings(), embedders=args.embedders, sizes=args.sizes))
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def build(settings: Settings, store):
         counter += 1
         key = f"a{counter}"
         chat = chat + [{"role": "user", "content": message},
-                       {"role": "assistant", "content": "…"}]
+                       {"role": "assistant", "content": "<span class='qa-writing'>…</span>"}]
         yield chat, pairs, sources, counter, "Thinking… (retrieving and checking the passages)"
         checked: queue.Queue = queue.Queue()
         box: dict = {}
@@ -142,7 +142,7 @@ def build(settings: Settings, store):
         shown = []
         while (sentence := checked.get()) is not None:
             shown.append(sentence)
-            chat[-1]["content"] = render_sentences(shown, key) + " …"
+            chat[-1]["content"] = render_sentences(shown, key) + " <span class='qa-writing'>…</span>"
             yield chat, pairs, sources, counter, "Writing: each sentence appears once it has passed its check"
         if "error" in box:
             chat[-1]["content"] = f"Error: {html.escape(str(box['error']))}"

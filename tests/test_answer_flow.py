@@ -105,3 +105,28 @@ def test_fake_llm_prompt_keeps_passages_within_token_budget(seed_store, fake_llm
     assert len(everything) > 2 and len(ans.passages) == 2
     assert prompt.count("<passage n=") == 2 and [p.chunk_id for p in ans.passages] == [
         p.chunk_id for p in everything[:2]]
+
+
+def test_fake_llm_only_checked_sentences_are_streamed(seed_store, fake_llm):
+    """on_sentence sees each sentence once the model has moved past it and it has passed its
+    check; the unsupported one is never handed out, and the streamed ones are the answer's."""
+    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
+                            "The Mayor of London called it a triumph [1]. "
+                            "Of these, 773 resulted in charges or cautions [1].")
+    streamed = []
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=streamed.append)
+    assert [s.text for s in streamed] == [s.text for s in ans.sentences if s.shown]
+    assert len(streamed) == 2 and all(s.supported for s in streamed)
+    assert not any("Mayor" in s.text for s in streamed)
+
+
+def test_fake_llm_a_gap_sentence_does_not_discard_the_answer(seed_store, fake_llm):
+    """"The articles don't say X" beside a supported claim: the claim is shown, the gap is
+    kept as a gap (not checked, not cited), and the answer is not a refusal."""
+    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
+                            "The articles don't say how many of those people were convicted.")
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused and "1,000" in ans.text and "convicted" in ans.text
+    claim, gap = ans.sentences
+    assert claim.kind == "claim" and claim.supported
+    assert gap.kind == "gap" and gap.citations == [] and gap.shown

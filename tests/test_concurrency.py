@@ -1,0 +1,83 @@
+"""Uploads, deletes and questions at the same time, from several gradio_client clients
+against the real app (real model, real Chroma): no error, no article lost or stored twice,
+and every answer equal to the one a single client gets. Questions are filtered to the seed
+outlet, so the articles uploaded meanwhile cannot change what they retrieve."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from qa.ingest import ingest
+from qa.store import Store
+
+from .conftest import SEEDS, make_settings, running_app
+
+pytestmark = pytest.mark.slow
+SEED_OUTLET = "OpenVoiceNews U.K."
+QUESTIONS = ["How many arrests has live facial recognition led to?",
+             "How big is the Met's funding shortfall?"]
+TOWNS = ["Ashford", "Brackley", "Carmel", "Dunmore", "Elstow", "Fairlie", "Garstang", "Hexham",
+         "Ilkley", "Jarrow"]
+
+
+def story(town: str, lanes: int) -> str:
+    return (f"Local Herald\n{town} opens new swimming pool\nMay 3, 2024\n\n"
+            f"The town of {town} opened a new swimming pool on Saturday, the council said. "
+            f"The pool has {lanes} lanes and will open every day at 7am, according to the mayor.\n")
+
+
+def test_uploads_deletes_and_questions_at_once(tmp_path):
+    from gradio_client import Client, handle_file
+
+    files = tmp_path / "files"
+    files.mkdir()
+    for i, town in enumerate(TOWNS):
+        (files / f"{town}.txt").write_text(story(town, 20 + i))
+    victims = TOWNS[:4]  # stored before the app starts, deleted while questions run
+    store = Store(make_settings(tmp_path / "data"))
+    ingest([SEEDS, *(files / f"{t}.txt" for t in victims)], store)
+    rows = {r["title"]: r for r in store.list_articles()}
+    store.db.close()
+
+    with running_app(tmp_path) as url:
+        def ask(q: str) -> str:
+            chat, _, _ = Client(url, verbose=False).predict(q, [], "", SEED_OUTLET, "", "", api_name="/ask")
+            return str(chat[-1]["content"])
+
+        def upload(name: str, text: str) -> str:
+            f = tmp_path / "up" / uuid.uuid4().hex / name  # as a browser upload: own folder, same name
+            f.parent.mkdir(parents=True)
+            f.write_text(text)
+            return str(Client(url, verbose=False).predict([handle_file(str(f))], api_name="/upload")[0])
+
+        def delete(town: str) -> str:
+            r = rows[f"{town} opens new swimming pool"]
+            return str(Client(url, verbose=False).predict(f"{r['title'][:80]} · {r['id']}",
+                                                          api_name="/delete")[0])
+
+        assert "added" in upload("Keswick.txt", story("Keswick", 99))  # replaced below
+        single = {q: ask(q) for q in QUESTIONS}
+        jobs = ([(ask, q) for q in QUESTIONS * 3]
+                + [(upload, f"{t}.txt", (files / f"{t}.txt").read_text()) for t in TOWNS[4:]]
+                + [(upload, "Keswick.txt", story("Keswick", 31))]
+                + [(delete, t) for t in victims])
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = [pool.submit(fn, *args) for fn, *args in jobs]
+            results = [f.result(timeout=1800) for f in futures]
+
+    for (fn, *args), out in zip(jobs, results):
+        if fn is ask:
+            assert out == single[args[0]], (args[0], out, single[args[0]])
+        elif fn is upload:
+            assert ("replaced" if args[0] == "Keswick.txt" else "added") in out, (args, out)
+        else:
+            assert out.startswith("Deleted"), out
+    after = Store(make_settings(tmp_path / "data"))
+    titles = [r["title"] for r in after.list_articles()]
+    expected = {"Met Police to Expand Facial Recognition Use as Part of Wider Crime Strategy",
+                *(f"{t} opens new swimming pool" for t in [*TOWNS[4:], "Keswick"])}
+    assert sorted(titles) == sorted(expected)  # nothing lost, nothing twice, victims gone
+    assert after.collection.count() == after.counts()["chunks"]
+    keswick = next(r for r in after.list_articles() if r["title"].startswith("Keswick"))
+    assert "31 lanes" in after.text(keswick["id"])
