@@ -88,47 +88,18 @@ def test_compare_names_regressions(tmp_path, seed_store, fake_llm):
 
 
 @pytest.mark.slow
-def test_seed_suite_has_no_regression_against_the_committed_baseline(tmp_path):
+@pytest.mark.parametrize("suite, baseline", [("seed", "baseline.json"),
+                                             ("multihop40", "baseline-multihop40.json")])
+def test_suite_has_no_regression_against_the_committed_baseline(tmp_path, suite, baseline):
     from qa.evals.report import write_html
 
-    baseline = load_run(ROOT / "evals" / "baseline.json")
-    run = run_suite(load_suite("seed"), make_settings(tmp_path / "data"))
-    problems = compare(run, baseline)
-    out = ROOT / "runs" / "ci-seed.json"
+    base = load_run(ROOT / "evals" / baseline)  # a missing baseline fails here, it is not skipped
+    run = run_suite(load_suite(suite), make_settings(tmp_path / "data"))
+    problems = compare(run, base)
+    out = ROOT / "runs" / f"ci-{suite}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(run.model_dump_json(indent=1))
-    write_html([run], baseline, out.with_suffix(".html"), problems)
+    write_html([run], base, out.with_suffix(".html"), problems)
     print("\n" + "\n".join(f"{k}: {v}" for k, v in run.metrics.items()))
+    assert run.metrics["errors"] == 0
     assert not problems, problems
-
-
-def test_fake_llm_crashed_cases_count_as_failures_in_every_rate(tmp_path, fake_llm):
-    suite = Suite(suite="tiny", corpus=["seeds"], cases=[
-        EvalCase(id="crash", question="How many arrests?", facts=[["1,000"]], cite="1,000 arrests"),
-        EvalCase(id="crash-refuse", question="What did the Mayor say?", refuse=True)])
-    fake_llm.enqueue(RuntimeError("boom"), RuntimeError("boom"))
-    run = run_suite(suite, make_settings(tmp_path / "d"), complete=fake_llm)
-    assert run.metrics["errors"] == 2
-    for name in ("pass_rate", "answer_accuracy", "citation_hit", "refusal_recall", "answer_rate"):
-        assert run.metrics[name] == 0, name
-    assert run.metrics["hits@4"] is None and run.metrics["hits@10"] is None  # 6 chunks: trivial
-    assert run.provenance and run.provenance.commit and run.provenance.rates is None
-
-
-def test_a_missing_baseline_is_an_error_not_an_ungated_run(tmp_path):
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "seed", "--baseline",
-                          str(tmp_path / "nope.json")], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 1 and "does not exist" in out.stderr, out.stderr
-
-
-@pytest.mark.parametrize("alt, answer, ok", [
-    ("PA", "as part of the plan", False),
-    ("PA", "the PA news agency reported", True),
-    ("Liberty", "civil liberty groups", True),
-    ("Rowley", "Rowleys", False),
-])
-def test_text_facts_match_whole_words(alt, answer, ok):
-    assert m.matches(alt, answer) is ok

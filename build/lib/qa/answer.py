@@ -1,0 +1,197 @@
+"""Answer a question: retrieve, gate, generate with [n] citations, check every sentence."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+
+from qa import prompts
+from qa.cite import (
+    Evidence,
+    check_sentences,
+    citations_of,
+    is_refusal,
+    render_sentences,
+    split_answer,
+)
+from qa.config import Settings
+from qa.models import Answer, Passage, Sentence, Span
+from qa.retrieve import Filters, search
+from qa.store import Store
+
+REFUSAL = "The articles don't say."
+# Yes/no questions: the plain gate answers the question itself ("no") instead of saying
+# whether the passages answer it, so they get a gate worded against that.
+_POLAR = re.compile(r"(^|[,;:]\s*)(does|do|did|is|are|was|were|has|have|had|can|could|will|"
+                    r"would|should)\b", re.IGNORECASE)
+Complete = Callable[..., Iterator[str]]
+_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+\S")  # a sentence ended and another began
+
+
+def refusal(question: str, reason: str, passages: list[Passage], rejected: list[Sentence] | None = None,
+            **extra) -> Answer:
+    """The refusal; the draft's rejected sentences follow, each with why it failed."""
+    return Answer(question=question, text=REFUSAL, refused=True, passages=passages,
+                  sentences=[Sentence(text=REFUSAL, supported=True, reason=reason), *(rejected or [])],
+                  **extra)
+
+
+def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
+        filters: Filters | None = None, on_sentence: Callable[[Sentence], None] | None = None
+        ) -> Answer:
+    """The checked answer to question, or a refusal when the articles don't hold it.
+
+    `on_sentence` is called with each sentence that will be shown, as soon as the model has
+    written it and it has passed its check: nobody sees an unchecked sentence."""
+    complete = complete or default_complete()
+    timings: dict[str, float] = {}
+    usage: dict[str, int] = {}
+    t = time.perf_counter()
+    passages = search(store, question, settings.retrieval, filters=filters)
+    timings["retrieve"] = time.perf_counter() - t
+    extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
+    if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
+        return refusal(question, "no passage is about this question", passages, **extra)
+    passages = prompts.within_budget(passages, settings.answer.passage_tokens)
+
+    if settings.answer.gate:
+        t = time.perf_counter()
+        gate = "gate_polar" if _POLAR.search(question.strip()) else "gate"
+        verdict = "".join(complete(settings, prompts.messages(gate, passages, question=question.strip()),
+                                   max_tokens=3, usage=usage))
+        timings["gate"] = time.perf_counter() - t
+        if not verdict.strip().lower().startswith("yes"):
+            return refusal(question, f"the passages do not answer it (gate said {verdict.strip()!r})",
+                            passages, **extra)
+
+    t = time.perf_counter()
+    checker = DraftChecker(passages, store, settings, complete, usage, on_sentence)
+    draft = ""
+    for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
+                          max_tokens=settings.answer.max_tokens, stream=True, usage=usage):
+        draft += piece
+        checker.feed(draft)
+    raw = draft.strip()
+    timings["generate"] = time.perf_counter() - t - checker.seconds
+    extra["draft"] = raw
+    sentences, kept, texts, dropped = checker.finish(raw)
+    timings["check"] = checker.seconds
+    if not any(s.kind == "claim" for s in sentences):
+        return refusal(question, "the model found no answer in the passages", passages,
+                       rejected=[s for s in sentences if s.kind == "gap"], **extra)
+    if not any(s.supported for s in sentences if s.kind == "claim"):
+        return refusal(question, "no sentence of the draft answer was supported by its citations",
+                       passages, rejected=sentences, dropped_citations=dropped, **extra)
+    return Answer(question=question, text=render_sentences(kept), refused=False, sentences=sentences,
+                  citations=citations_of(kept, passages, texts), dropped_citations=dropped,
+                  passages=passages, **extra)
+
+
+def default_complete() -> Complete:
+    """qa.llm.complete, imported only when a model is called (litellm is slow to import)."""
+    from qa.llm import complete
+
+    return complete
+
+
+class DraftChecker:
+    """Checks a draft's sentences as the model completes them (answers and summaries alike).
+
+    `feed(draft so far)` checks each sentence once a later one has begun, and hands those to
+    be shown to `on_sentence`; `finish(whole draft)` splits the whole draft again (the last
+    word on where sentences end), reuses the verdicts of sentences already checked and checks
+    the rest. A sentence that states what the passages do not say, and cites nothing, is a
+    gap: shown as such, not checked, and not a reason to discard the rest of the answer."""
+
+    def __init__(self, passages: list[Passage], store: Store, settings: Settings,
+                 complete: Complete, usage: dict, on_sentence: Callable[[Sentence], None] | None = None):
+        self.passages, self.settings, self.complete, self.usage = passages, settings, complete, usage
+        self.on_sentence = on_sentence
+        self.texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+        self.done: dict[tuple[str, tuple[int, ...]], Sentence] = {}
+        self.evidence: Evidence | None = None
+        self.shown = 0
+        self.seconds = 0.0
+
+    def feed(self, draft: str) -> None:
+        if self.on_sentence is None or not _SENTENCE_END.search(draft):
+            return
+        sentences, _ = split_answer(draft, len(self.passages))
+        for s in self._check(sentences[:-1])[self.shown:]:
+            if s.supported or self.settings.answer.policy == "flag":
+                self.on_sentence(s)
+            self.shown += 1
+
+    def finish(self, raw: str) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
+        """(all sentences, those to show, article texts, dropped citations)."""
+        sentences, dropped = split_answer(raw, len(self.passages))
+        sentences = self._check(sentences)
+        for s in sentences:
+            s.shown = s.supported or self.settings.answer.policy == "flag"
+        return sentences, [s for s in sentences if s.shown], self.texts, dropped
+
+    def _check(self, sentences: list[Sentence]) -> list[Sentence]:
+        t = time.perf_counter()
+        keys = [_key(s) for s in sentences]  # before checking: a re-cite changes citations
+        todo = [s for s, k in zip(sentences, keys) if k not in self.done]
+        for s, k in zip(sentences, keys):
+            self.done.setdefault(k, s)
+        gaps = [s for s in todo if not s.citations and is_refusal(s.text)]
+        for s in gaps:
+            s.kind, s.reason = "gap", "says what the passages do not state; nothing to check"
+        claims = [s for s in todo if s.kind == "claim"]
+        if claims and self.settings.answer.check:
+            if self.evidence is None:
+                self.evidence = Evidence(self.passages, self.texts, self.settings.embedder)
+            check_sentences(claims, self.passages, self.texts, self.settings.answer.support_threshold,
+                            embedder=self.settings.embedder, evidence=self.evidence)
+        elif claims:
+            for s in claims:
+                s.spans = [Span(n=n, start=self.passages[n - 1].start, end=self.passages[n - 1].end)
+                           for n in s.citations]
+                s.reason = "not checked"
+        if claims and self.settings.answer.judge:
+            judge_sentences(claims, self.passages, self.settings, self.complete, self.usage)
+        self.seconds += time.perf_counter() - t
+        return [self.done[k] for k in keys]
+
+
+def _key(s: Sentence) -> tuple[str, tuple[int, ...]]:
+    return s.text, tuple(s.citations)
+
+
+def check_draft(raw: str, passages: list[Passage], store: Store, settings: Settings,
+                complete: Complete, usage: dict
+                ) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
+    """A whole draft split into sentences and checked: (all sentences, those to show,
+    article texts, dropped citations)."""
+    return DraftChecker(passages, store, settings, complete, usage).finish(raw)
+
+
+def judge_sentences(sentences: list[Sentence], passages: list[Passage], settings: Settings,
+                    complete: Complete, usage: dict) -> None:
+    """The model as a yes/no judge of each sentence the rules let through."""
+    for s in sentences:
+        if not s.supported:
+            continue
+        evidence = "\n\n".join(passages[n - 1].text for n in s.citations)
+        msg = [{"role": "user", "content": prompts.render("judge", evidence=evidence, claim=s.text)}]
+        verdict = "".join(complete(settings, msg, max_tokens=2, usage=usage)).strip().lower()
+        if not verdict.startswith("yes"):
+            s.supported = False
+            s.reason = f"the model judged that the cited passages do not state it ({s.reason})"
+
+
+def standalone_question(question: str, history: list[tuple[str, str]], settings: Settings,
+                        complete: Complete | None = None) -> str:
+    """A follow-up ("and how many were charged?") rewritten with the conversation so that
+    retrieval finds the right passage; unchanged when there is no history."""
+    if not history:
+        return question
+    complete = complete or default_complete()
+    turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
+    msg = [{"role": "user", "content": prompts.render("rewrite", history=turns,
+                                                      question=question.strip())}]
+    out = "".join(complete(settings, msg, max_tokens=60)).strip().strip('"').splitlines()
+    return out[0].strip() if out and out[0].strip() else question

@@ -1,0 +1,273 @@
+"""Citations: parse [n] markers, split answers into sentences, and check each sentence
+against the passages it cites; narrow each citation to the sentences that support it.
+
+The check, per sentence, in order (the first failure is the reason):
+1. it cites something (a factual sentence without a citation is unsupported);
+2. every number in it occurs in the cited passages (values compared: "£260m" = "£260 million");
+3. every quotation in it occurs verbatim in them (whitespace and quote style aside);
+4. every name in it (capitalised words) occurs in them;
+5. its semantic support score (best cosine to a cited sentence, blended with content-word
+   overlap) reaches the calibrated threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from qa.chunking import split_sentences
+from qa.models import Citation, Passage, Sentence, Span
+from qa.numbers import number_values
+
+if TYPE_CHECKING:
+    from qa.config import Embedder
+
+# [1], [1, 2], [1][2], [^1], 【1】, [Passage 1], (1)
+_MARKER = re.compile(
+    r"\s*(?:\[\^?\s*(?:passages?|sources?|docs?)?\s*(?P<a>\d+(?:\s*[,;]\s*\d+)*)\s*\]"
+    r"|【\s*(?P<b>\d+(?:\s*[,;]\s*\d+)*)\s*】|\((?P<c>\d{1,2})\)(?=[\s.,;:!?]|$))",
+    re.IGNORECASE,
+)
+_LITERAL_N = re.compile(r"\s*\[n\]", re.IGNORECASE)
+_MOVE_BEFORE_STOP = re.compile(r"([.!?])((?:[ \t]*(?:\[[^\]\n]{1,20}\]|【[^】\n]{1,20}】))+)")
+_QUOTE = re.compile(r"[\"“”]([^\"“”]{12,})[\"“”]")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|(?:of|de|van|von)\b(?=\s+[A-Z])))*")
+_WORD = re.compile(r"[a-z0-9]+")
+_NOT_NAMES = {
+    "the", "a", "an", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we",
+    "i", "in", "on", "at", "as", "by", "for", "from", "with", "and", "but", "or", "so", "if",
+    "according", "however", "also", "yes", "no", "there", "their", "his", "her", "our", "after",
+    "before", "while", "when", "what", "which", "who", "why", "how", "both", "each", "all",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "mr", "mrs", "ms", "dr", "sir", "passage", "passages", "article",
+    "articles", "source", "sources", "currently", "additionally", "overall", "meanwhile",
+}
+_STOP = _NOT_NAMES | {"is", "are", "was", "were", "be", "been", "has", "have", "had", "of",
+                      "to", "said", "says", "will", "would", "can", "could", "not", "than",
+                      "more", "over", "up", "about", "into", "out", "s", "t"}
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|nobody|nothing|neither|nor|without|cannot|stop|stops|stopped|"
+    r"halt|halted|scrap|scrapped|abandon|abandoned|ban|banned|deny|denied|denies)\b|n't\b",
+    re.IGNORECASE)
+_SPEECH = re.compile(r"\b(said|says|say|told|added|explained|described|called|warned|argued|"
+                     r"claimed|stated|according to|quoted)\b", re.IGNORECASE)
+REFUSAL_PATTERNS = re.compile(
+    r"(the (articles|passages|sources) (don'?t|do not|does not|doesn'?t) (say|mention|contain|"
+    r"provide|specify|state)|i (don'?t|do not) know|cannot (answer|be answered|find)|"
+    r"(no|not enough) information|not (mentioned|stated|specified|provided) in the)",
+    re.IGNORECASE,
+)
+
+
+def parse_markers(text: str, n_passages: int) -> tuple[str, list[int], int]:
+    """Strip citation markers from text: (clean text, valid ids in order, dropped count)."""
+    ids: list[int] = []
+    dropped = len(_LITERAL_N.findall(text))
+    text = _LITERAL_N.sub("", text)
+
+    def take(m: re.Match) -> str:
+        nonlocal dropped
+        group = m.group("a") or m.group("b") or m.group("c")
+        for part in re.split(r"[,;]", group):
+            n = int(part)
+            if 1 <= n <= n_passages:
+                if n not in ids:
+                    ids.append(n)
+            elif m.group("c") is None:
+                dropped += 1
+        return "" if (m.group("c") is None or 1 <= int(group) <= n_passages) else m.group(0)
+
+    clean = _MARKER.sub(take, text)
+    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+    return " ".join(clean.split()), ids, dropped
+
+
+def split_answer(text: str, n_passages: int) -> tuple[list[Sentence], int]:
+    """Sentences of an answer with their citations. Markers after a full stop belong to the
+    sentence before it, unless the answer puts them first ("[1] A. [2] B.")."""
+    text = text.strip()
+    if not _MARKER.match(text):
+        text = _MOVE_BEFORE_STOP.sub(r"\2\1", text)
+    sentences: list[Sentence] = []
+    dropped = 0
+    for start, end in split_sentences(text):
+        clean, ids, d = parse_markers(text[start:end], n_passages)
+        dropped += d
+        if not clean.strip(" .,;:"):
+            if ids and sentences:  # a bare "[2]." line belongs to the sentence before
+                sentences[-1].citations += [i for i in ids if i not in sentences[-1].citations]
+            continue
+        sentences.append(Sentence(text=clean, citations=ids))
+    return sentences, dropped
+
+
+def render_sentences(sentences: list[Sentence]) -> str:
+    """Sentences joined back into text, each citation mark before its full stop."""
+    out = []
+    for s in sentences:
+        marks = "".join(f" [{n}]" for n in s.citations)
+        body = s.text.rstrip(".!?")
+        out.append(f"{body}{marks}{s.text[len(body):]}")
+    return " ".join(out)
+
+
+def is_refusal(text: str) -> bool:
+    return bool(REFUSAL_PATTERNS.search(text))
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised word runs that look like names of people, places or organisations."""
+    names = []
+    for m in _NAME.finditer(text):
+        words = [w for w in m.group(0).split() if w.lower() not in _NOT_NAMES]
+        if not words:
+            continue
+        at_start = m.start() == 0 or text[:m.start()].rstrip().endswith((".", '"', "“", ":"))
+        if at_start and len(m.group(0).split()) == 1:
+            continue  # a capital because it starts the sentence
+        names.append(re.sub(r"['’]s$", "", " ".join(words)))  # Google's -> Google
+    return names
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def overlap(sentence: str, evidence: str) -> float:
+    words = content_words(sentence)
+    return len(words & content_words(evidence)) / len(words) if words else 1.0
+
+
+def hard_checks(sentence: str, evidence: str) -> str | None:
+    """The first rule the sentence breaks against the evidence text, or None."""
+    ev_numbers = number_values(evidence)
+    for value in number_values(sentence):
+        if value not in ev_numbers:
+            return f"number {value:g} is not in the cited passages"
+    ev = _norm(evidence)
+    for q in _QUOTE.findall(sentence):
+        if _norm(q).strip(" .,") not in ev:
+            return f"quotation not found verbatim: \"{q[:60]}\""
+    ev_words = set(_WORD.findall(ev))
+    for name in names_in(sentence):
+        missing = [w for w in _WORD.findall(name.lower()) if w not in ev_words]
+        if missing:
+            return f"name '{name}' is not in the cited passages"
+    return None
+
+
+def aligned_checks(sentence: str, best: str, context: str) -> str | None:
+    """Rules against the one evidence sentence that best supports the claim (and, for who
+    said it, the sentences just before it): negation must agree, and a claim that someone
+    said something must name the speaker of that evidence."""
+    if bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(best)):
+        return "negation differs from the cited sentence"
+    if _SPEECH.search(sentence) or _QUOTE.search(sentence):
+        ctx_words = set(_WORD.findall(_norm(context)))
+        for name in names_in(sentence):
+            if not set(_WORD.findall(name.lower())) & ctx_words:
+                return f"the cited words are not attributed to '{name}'"
+    return None
+
+
+class Evidence:
+    """Every sentence of every passage, with its article span and its vector."""
+
+    def __init__(self, passages: list[Passage], article_texts: dict[str, str], embedder: Embedder):
+        from qa.embed import embed_batch
+
+        self.passages, self.texts = passages, article_texts
+        self.rows: list[tuple[int, int, int]] = []  # (n, start, end)
+        for n, p in enumerate(passages, 1):
+            spans = split_sentences(article_texts[p.article_id], p.start, p.end) or [(p.start, p.end)]
+            self.rows += [(n, s, e) for s, e in spans]
+        self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))], embedder=embedder)
+
+    def text(self, i: int) -> str:
+        n, s, e = self.rows[i]
+        return self.texts[self.passages[n - 1].article_id][s:e]
+
+    def context(self, i: int) -> str:
+        """The sentence with up to two sentences before it (who said it)."""
+        n, s, e = self.rows[i]
+        article = self.texts[self.passages[n - 1].article_id]
+        before = split_sentences(article, max(0, s - 600), s)[-2:]
+        return article[before[0][0] if before else s:e]
+
+
+def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
+           ) -> tuple[bool, str, dict[int, tuple[int, int]]]:
+    """(supported, reason, best article span per cited passage) of one sentence."""
+    rows = [i for i, (n, _, _) in enumerate(ev.rows) if n in cites]
+    if not rows:
+        return False, "no citation", {}
+    scores = [0.5 * float(ev.vecs[i] @ vec) + 0.5 * overlap(sentence, ev.text(i)) for i in rows]
+    best = rows[max(range(len(rows)), key=scores.__getitem__)]
+    spans: dict[int, tuple[int, int]] = {}
+    for i, _ in sorted(zip(rows, scores), key=lambda x: x[1]):
+        spans[ev.rows[i][0]] = ev.rows[i][1:]  # the highest score per passage wins
+    # a passage's title, outlet and date are part of what it says ("The Verge reported ...")
+    evidence = " ".join(f"{p.title}. {p.source}. {p.published_at[:10]}. {p.text}"
+                        for p in (ev.passages[n - 1] for n in cites))
+    problem = hard_checks(sentence, evidence) or aligned_checks(sentence, ev.text(best),
+                                                                ev.context(best))
+    score = max(scores)
+    if problem:
+        return False, problem, spans
+    if score < threshold:
+        return False, f"support score {score:.2f} below {threshold:.2f}", spans
+    return True, f"support score {score:.2f}", spans
+
+
+def check_sentences(sentences: list[Sentence], passages: list[Passage],
+                    article_texts: dict[str, str], threshold: float, recite: bool = True,
+                    embedder: Embedder = "minilm", evidence: Evidence | None = None) -> list[Citation]:
+    """Mark each sentence supported or not (with a reason), in place, and return the
+    citations, each narrowed to the article sentences that best support its claims.
+
+    With `recite`, a sentence its own citations do not support is tried against each other
+    passage alone; if one supports it, the citation is corrected and the reason says so.
+    `evidence`, the passages' sentences already embedded, saves that work when the sentences
+    of one answer are checked a few at a time."""
+    from qa.embed import embed_batch
+
+    if not sentences:
+        return []
+    ev = evidence or Evidence(passages, article_texts, embedder)
+    vecs = embed_batch([s.text for s in sentences], embedder=embedder)
+    for sent, vec in zip(sentences, vecs):
+        ok, reason, spans = _judge(sent.text, vec, ev, sent.citations, threshold)
+        if not ok and recite:
+            for n in range(1, len(passages) + 1):
+                if n in sent.citations:
+                    continue
+                ok2, reason2, spans2 = _judge(sent.text, vec, ev, [n], threshold)
+                if ok2:
+                    was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
+                    ok, reason, spans = True, f"re-cited: {was} did not support it ({reason}); " \
+                        f"[{n}] does, {reason2}", spans2
+                    sent.citations = [n]
+                    break
+        sent.supported, sent.reason = ok, reason
+        sent.spans = [Span(n=n, start=spans[n][0], end=spans[n][1])
+                      for n in sent.citations if n in spans]
+    return citations_of(sentences, passages, article_texts)
+
+
+def citations_of(sentences: list[Sentence], passages: list[Passage],
+                 article_texts: dict[str, str]) -> list[Citation]:
+    """One Citation per distinct (passage, span) the sentences point at, in passage order."""
+    keys = sorted({(sp.n, sp.start, sp.end) for s in sentences for sp in s.spans})
+    out = []
+    for n, start, end in keys:
+        p = passages[n - 1]
+        out.append(Citation(n=n, chunk_id=p.chunk_id, article_id=p.article_id, title=p.title,
+                            source=p.source, published_at=p.published_at, start=start, end=end,
+                            quote=article_texts[p.article_id][start:end]))
+    return out

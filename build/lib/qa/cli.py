@@ -1,0 +1,356 @@
+"""The `qa` command. Heavy libraries (torch, chromadb, litellm, gradio) load inside the
+commands that need them, so `qa --help` and `qa list` start fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from qa.config import Settings
+from qa.errors import QAError
+
+
+def open_store(settings: Settings, seed: bool = True):
+    from qa.ingest import open_store as _open
+
+    return _open(settings, seed=seed, notify=lambda m: typer.echo(m, err=True))
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask questions about news articles and get answers with checked citations.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+KOpt = Annotated[Optional[int], typer.Option("--k", help="Passages to retrieve.")]
+SourceOpt = Annotated[Optional[str], typer.Option(help="Only this outlet, e.g. 'The Verge'.")]
+CategoryOpt = Annotated[Optional[str], typer.Option(help="Only this category.")]
+SinceOpt = Annotated[Optional[str], typer.Option(help="Published on or after YYYY-MM-DD.")]
+UntilOpt = Annotated[Optional[str], typer.Option(help="Published on or before YYYY-MM-DD.")]
+
+
+def _settings(model: str | None = None) -> Settings:
+    s = Settings()
+    return s.model_copy(update={"model": model}) if model else s
+
+
+def _fail(e: Exception) -> None:
+    typer.secho(f"error: {e}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl).")],
+           json_out: JsonOpt = False):
+    """Add articles to the store. Unchanged articles are skipped; changed ones replaced.
+
+    Exit code 0: all stored; 2: some files were bad (listed), the rest stored; 1: failure."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from qa import ingest as ing
+
+    try:
+        files = list(ing.iter_files(paths))
+        settings = Settings()
+        store = open_store(settings, seed=False)
+        start = time.perf_counter()
+        with Progress(TextColumn("{task.description}"), BarColumn(bar_width=20), TaskProgressColumn(),
+                      TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+                      disable=json_out or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("ingesting", total=None)
+
+            def tick(done: int, total: int, rep) -> None:
+                n = len(rep.added) + len(rep.replaced) + len(rep.skipped)
+                rate = rep.chunks / max(time.perf_counter() - start, 1e-9)
+                bar.update(task, completed=done, total=total, description=(
+                    f"{n} articles · {rep.chunks} chunks · {rate:.0f} chunks/s · {len(rep.errors)} bad"))
+
+            report = ing.ingest(files, store, progress=tick)
+    except QAError as e:
+        _fail(e)
+    if json_out:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(f"added {len(report.added)}, replaced {len(report.replaced)}, "
+                   f"unchanged {len(report.skipped)} articles; {report.chunks} chunks written")
+        for err in report.errors:
+            typer.secho(f"  skipped {err}", fg="yellow", err=True)
+    if report.errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")] = None,
+        batch: Annotated[Optional[Path], typer.Option(help="File with one question a line.")] = None,
+        json_out: JsonOpt = False,
+        model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
+        flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
+        source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
+        until: UntilOpt = None):
+    """Answer a question from the stored articles, citing numbered passages; streams the answer."""
+    from qa.answer import ask as answer_question
+    from qa.retrieve import Filters
+
+    if not question and not batch:
+        _fail(QAError("give a QUESTION or --batch FILE"))
+    settings = _settings(model)
+    if flag:
+        settings.answer.policy = "flag"
+    filters = Filters(source=source, category=category, since=since, until=until)
+    questions = _read_lines(batch) if batch else [question]
+    try:
+        store = open_store(settings)
+        for q in questions:
+            ans = answer_question(q or "", settings, store, filters=filters,
+                                  on_sentence=None if json_out else _echo_sentence)
+            if json_out:
+                typer.echo(ans.model_dump_json(exclude={"passages"}))
+            else:
+                _print_answer(ans, streamed=True)
+    except QAError as e:
+        _fail(e)
+
+
+def _echo_sentence(s) -> None:
+    """A checked sentence, printed as soon as it has passed its check."""
+    typer.secho(_sentence_line(s), fg=None if s.supported else "red")
+
+
+def _sentence_line(s) -> str:
+    if s.kind == "gap":
+        return f"· {s.text}"
+    return f"{'✓' if s.supported else '✗'} {s.text} {''.join(f'[{n}]' for n in s.citations)}"
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        _fail(QAError(f"{path}: no such file"))
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _print_answer(ans, streamed: bool = False) -> None:
+    """The answer (its shown sentences unless they were streamed already), the sentences the
+    check removed with why, and the sources."""
+    if ans.refused:
+        typer.secho(ans.text, bold=True)
+        if ans.sentences:
+            typer.secho(f"({ans.sentences[0].reason})", dim=True)
+        for s in ans.sentences[1:]:
+            typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
+        return
+    for s in ans.sentences:
+        if s.shown and not streamed:
+            typer.secho(_sentence_line(s), fg=None if s.supported else "red")
+        if s.shown and not s.supported:
+            typer.secho(f"    unsupported: {s.reason}", dim=True)
+        elif not s.shown:
+            typer.secho(f"  ✗ removed by the check: {s.text}  ({s.reason})", dim=True)
+    typer.echo("\nSources:")
+    for c in ans.citations:
+        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
+                   f" (chars {c.start}-{c.end})")
+        typer.secho(f"    “{c.quote}”", dim=True)
+    if getattr(ans, "dropped_citations", 0):
+        typer.secho(f"({ans.dropped_citations} citation(s) to passages that do not exist were dropped)",
+                    dim=True)
+
+
+@app.command()
+def summarize(
+    article: Annotated[Optional[str], typer.Argument(help="Article id, title prefix or path.")] = None,
+    query: Annotated[Optional[str], typer.Option(help="Summarise a topic across articles instead.")] = None,
+    json_out: JsonOpt = False,
+    model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
+    flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
+    source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None,
+):
+    """A cited summary of one article (or of a topic with --query), with its key figures and
+    quotes; every sentence is checked against the passage it cites."""
+    from rich.console import Console
+
+    from qa.retrieve import Filters
+    from qa.summarize import summarize_article, summarize_query
+
+    if not article and not query:
+        _fail(QAError("give an ARTICLE (id, title prefix or path) or --query TEXT"))
+    settings = _settings(model)
+    if flag:
+        settings.answer.policy = "flag"
+    console = Console(stderr=True)
+    try:
+        store = open_store(settings)
+        with console.status("summarising…") as status:
+            def progress(what: str) -> None:
+                status.update(f"{what}…")
+            if query:
+                filters = Filters(source=source, category=category, since=since, until=until)
+                summary = summarize_query(query, settings, store, filters=filters, progress=progress)
+            else:
+                summary = summarize_article(article or "", settings, store, progress=progress)
+    except QAError as e:
+        _fail(e)
+    if json_out:
+        typer.echo(summary.model_dump_json(exclude={"passages"}))
+        return
+    typer.secho(summary.subject, bold=True)
+    _print_answer(summary)
+    if summary.key_facts:
+        typer.echo("\nKey facts:")
+    for f in summary.key_facts:
+        if f.kind == "figure":
+            typer.echo(f"  • {f.text}  (chars {f.start}-{f.end})")
+        else:
+            typer.echo(f"  • “{f.text}” — {f.speaker or 'unattributed'}  (chars {f.start}-{f.end})")
+
+
+@app.command()
+def search(query: Annotated[Optional[str], typer.Argument(help="What to look for.")] = None,
+           k: Annotated[int, typer.Option("--k", help="Results to return.")] = 10,
+           batch: Annotated[Optional[Path], typer.Option(help="File with one query a line.")] = None,
+           mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+           json_out: JsonOpt = False, source: SourceOpt = None, category: CategoryOpt = None,
+           since: SinceOpt = None, until: UntilOpt = None):
+    """Retrieval only: the ranked passages for a query, with scores."""
+    from qa.retrieve import Filters
+    from qa.retrieve import search as run_search
+
+    if not query and not batch:
+        _fail(QAError("give a QUERY or --batch FILE"))
+    settings = Settings()
+    filters = Filters(source=source, category=category, since=since, until=until)
+    try:
+        store = open_store(settings)
+        for q in (_read_lines(batch) if batch else [query]):
+            hits = run_search(store, q or "", settings.retrieval, k=k, filters=filters, mode=mode)
+            if json_out:
+                typer.echo(json.dumps({"query": q, "results": [
+                    {"text": p.text, "score": p.score, "similarity": p.similarity,
+                     "article_id": p.article_id, "chunk_id": p.chunk_id, "title": p.title,
+                     "source": p.source, "published_at": p.published_at, "start": p.start,
+                     "end": p.end} for p in hits]}))
+                continue
+            for i, p in enumerate(hits, 1):
+                typer.secho(f"{i:>2}. {p.score:.4f} (cos {p.similarity:.2f}) {p.title} — {p.source} "
+                            f"[{p.start}:{p.end}]", bold=True)
+                typer.echo(f"    {p.text[:300]}")
+    except QAError as e:
+        _fail(e)
+
+
+@app.command("list")
+def list_articles(json_out: JsonOpt = False):
+    """The stored articles with their metadata and chunk counts."""
+    from qa.store import Store
+
+    rows = Store(Settings()).list_articles()
+    if json_out:
+        typer.echo(json.dumps({"articles": rows}))
+        return
+    if not rows:
+        typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests the seed articles itself).")
+    for r in rows:
+        typer.echo(f"{r['id']}  {r['published_at'][:10] or '----------'}  {r['source'][:18]:<18}  "
+                   f"{r['chunks']:>3} chunks  {r['title'][:70]}")
+
+
+@app.command()
+def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa list`).")]):
+    """Remove an article and its chunks from every index."""
+    from qa.store import Store
+
+    if not Store(Settings()).delete_article(article_id):
+        _fail(QAError(f"no article with id {article_id!r}; `qa list` shows the ids"))
+    typer.echo(f"deleted {article_id}")
+
+
+@app.command("eval")
+def run_eval(
+    suite: Annotated[str, typer.Argument(help="seed (evals/seed.yaml), multihop, or a YAML path.")] = "seed",
+    model: Annotated[Optional[list[str]], typer.Option(help="litellm model id; repeat to compare.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Run JSON path (.html beside it).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Fail (exit 1) on regression against it.")] = None,
+    update_baseline: Annotated[bool, typer.Option(help="Write this run as the new baseline.")] = False,
+    tolerance: Annotated[float, typer.Option(help="Allowed drop of a metric.")] = 0.05,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,
+    write: Annotated[Optional[Path], typer.Option(
+        help="Also write the metrics table, with its provenance line, into this markdown file "
+        "(its figure block for this command is replaced).")] = None,
+):
+    """Run an eval suite: answers, refusals, citations, retrieval, latency; report and gate."""
+    import time as _time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from qa.evals.cases import load_suite
+    from qa.evals.report import table_rows, write_html
+    from qa.evals.run import compare, load_run, run_suite
+
+    console = Console(stderr=True)
+    if baseline and not baseline.is_file() and not update_baseline:
+        _fail(QAError(f"baseline {baseline} does not exist: give the path of a committed run, or "
+                      "add --update-baseline to write this run there"))
+    try:
+        spec = load_suite(suite)
+        base = load_run(baseline) if baseline and not update_baseline else None
+        runs = []
+        for m in model or [Settings().model]:
+            settings = _settings(m)
+            n = len(spec.cases[:limit])
+            with console.status(f"{spec.suite} on {m}: 0/{n}") as status:
+                done: list = []
+
+                def tick(row, status=status, done=done, n=n, m=m):
+                    done.append(row)
+                    mark = "pass" if row.passed else ("ERROR" if row.error else "fail")
+                    said = row.error.splitlines()[0] if row.error else repr(row.answer[:90])
+                    console.print(f"  {mark:>5} {row.id}: {said}", highlight=False)
+                    status.update(f"{spec.suite} on {m}: {len(done)}/{n}")
+
+                runs.append(run_suite(spec, settings, limit=limit, progress=tick))
+    except QAError as e:
+        _fail(e)
+    problems = compare(runs[0], base, tolerance) if base else []
+    table = Table(title=f"qa eval {spec.suite}")
+    head, *rows = table_rows(runs, base)
+    for h in head:
+        table.add_column(h)
+    for r in rows:
+        table.add_row(*r)
+    Console().print(table)
+    out = out or Path("runs") / f"{spec.suite}-{_time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for i, run in enumerate(runs):
+        target = out if i == 0 else out.with_name(f"{out.stem}-{i}{out.suffix}")
+        target.write_text(run.model_dump_json(indent=1), encoding="utf-8")
+    report = write_html(runs, base, out.with_suffix(".html"), problems)
+    typer.echo(f"run: {out}\nreport: {report}")
+    if write:
+        from qa.evals.report import write_markdown
+
+        write_markdown(runs, base, write, command=" ".join(["qa", *sys.argv[1:]]))
+        typer.echo(f"figures written: {write}")
+    if update_baseline:
+        target = baseline or Path("evals") / f"baseline-{spec.suite}.json"
+        target.write_text(runs[0].model_dump_json(indent=1), encoding="utf-8")
+        typer.echo(f"baseline written: {target}")
+    if problems:
+        for p in problems:
+            typer.secho(f"REGRESSION: {p}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve():
+    """Start the browser app (host and port from QA_HOST, QA_PORT)."""
+    from qa.ui import launch
+
+    launch(Settings())
+
+
+if __name__ == "__main__":
+    app()

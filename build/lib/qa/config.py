@@ -1,0 +1,156 @@
+"""Settings: one pydantic-settings object, read from `QA_*` environment variables.
+
+Nested sections are set with a double underscore, e.g. `QA_RETRIEVAL__K=6`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Embedder = Literal["minilm", "minilm-int8"]
+EMBED_MODELS: dict[Embedder, str] = {  # embedder -> the model id that goes into the index key
+    "minilm": "sentence-transformers/all-MiniLM-L6-v2",
+    "minilm-int8": "all-MiniLM-L6-v2-onnx-int8",
+}
+
+
+class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_words: int = Field(
+        120, ge=20, le=180,
+        description="Words per chunk to aim for; MiniLM truncates at 256 tokens (~180 words).",
+    )
+    overlap_sentences: int = Field(
+        1, ge=0, le=5, description="Sentences repeated at the start of the next chunk."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(4, ge=1, le=50, description="Passages given to the model.")
+    fetch_k: int = Field(30, ge=1, le=500, description="Candidates fetched from each index.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of dense hits in rank fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 hits in rank fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rerank: bool = Field(
+        True, description="Rerank fused hits: boost articles whose outlet or title the question "
+        "names, and spread the top passages over several articles.")
+    same_article_decay: float = Field(
+        0.7, gt=0, le=1, description="Rerank: score factor for each earlier pick from the same article.")
+    min_similarity: float = Field(
+        0.15, ge=-1, le=1,
+        description="Refuse without calling the model when no passage has this cosine "
+        "similarity to the question.",
+    )
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy: Literal["remove", "flag"] = Field(
+        "remove", description="Unsupported sentences: removed from the answer, or kept and flagged."
+    )
+    gate: bool = Field(
+        True, description="Ask the model 'do these passages answer it?' before answering."
+    )
+    max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
+    passage_tokens: int = Field(
+        1200, ge=100, description="Most passage tokens (estimated) given to the model per question; "
+        "the best-ranked passages that fit are kept. The local 1.5B reads ~27 tokens/s, so this "
+        "bounds the wait for the first token.")
+    check: bool = Field(
+        True, description="Check each sentence against its citations. Off only to measure what "
+        "the checker changes (evals): every sentence is then shown as the model wrote it.")
+    judge: bool = Field(
+        False, description="Also ask the model, per sentence that passed the rules, whether its "
+        "cited passages state it (about 8 s a sentence with the local 1.5B; see bench/judge.py).")
+    support_threshold: float = Field(
+        0.45, ge=0, le=1, description="Least semantic support score for a cited sentence "
+        "(0.5 x cosine + 0.5 x content-word overlap with the best cited sentence)."
+    )
+
+
+class SummarySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_sentences: int = Field(5, ge=1, le=30, description="Sentences asked for; more are cut.")
+    token_budget: int = Field(
+        1500, ge=200, description="Passage tokens read per model call; longer inputs are "
+        "summarised in parts and merged. The local 1.5B reads ~27-40 tokens/s on 2 cores.")
+    max_tokens: int = Field(320, ge=32, description="Longest summary the model may write, in tokens.")
+    query_k: int = Field(8, ge=1, le=50, description="Passages retrieved for a topic summary.")
+
+
+class Settings(BaseSettings):
+    """Everything qa can be configured with. Every field reads `QA_<NAME>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Field(Path(".qa"), description="Where the index and article texts live.")
+    models_dir: Path | None = Field(
+        None, description="Where the local GGUF model is assembled (default: DATA_DIR/models)."
+    )
+    model: str = Field(
+        "local/qwen2.5-coder-1.5b",
+        description="litellm model id: local/qwen2.5-coder-1.5b (default, no key), "
+        "local/qwen2.5-coder-0.5b (fast), or any litellm id such as gpt-4o-mini or ollama/llama3.1.",
+    )
+    local_model_path: Path | None = Field(
+        None, description="A GGUF file to use for local/* models instead of the packaged one."
+    )
+    llm_threads: int = Field(2, ge=1, le=64, description="CPU threads for the local model.")
+    llm_context: int = Field(4096, ge=512, description="Context window of the local model.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds before a remote model call fails.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote model call.")
+    seed: int = Field(0, description="Sampling seed; with temperature 0 answers are repeatable.")
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a Chroma server; unset = embedded Chroma on disk."
+    )
+    embedder: Embedder = Field(
+        "minilm", description="all-MiniLM-L6-v2 through sentence-transformers (fp32, torch), or "
+        "minilm-int8: the same model as int8 ONNX through onnxruntime (no torch; ~1.4x faster "
+        "embedding, vectors at cosine 0.9995 of fp32). Switching re-indexes the store.")
+    embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    ingest_batch_chars: int = Field(
+        300_000, ge=1, description="Article characters gathered before one embedding pass and one "
+        "commit (~400 chunks); bounds the memory of a large ingest.")
+    host: str = Field("127.0.0.1", description="Address the app listens on.")
+    port: int = Field(7860, description="Port the app listens on.")
+    auth: str | None = Field(
+        None, description="Log-in for the app: 'user:password', or the path of a file with one "
+        "user:password a line. Unset = no log-in (the app binds 127.0.0.1 by default).")
+    max_upload_mb: int = Field(20, ge=1, description="Largest file the app accepts, in MB.")
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings,
+                                       description="How articles are cut into chunks.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings,
+                                         description="How passages are found.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings,
+                                   description="How answers are generated and checked.")
+    summary: SummarySettings = Field(default_factory=SummarySettings,
+                                     description="How summaries are written.")
+
+    def auth_pairs(self) -> list[tuple[str, str]] | None:
+        if not self.auth:
+            return None
+        path = Path(self.auth)
+        lines = path.read_text().splitlines() if path.is_file() else [self.auth]
+        pairs = [tuple(ln.strip().split(":", 1)) for ln in lines if ":" in ln]
+        if not pairs:
+            raise ValueError("QA_AUTH must be 'user:password' or a file of such lines")
+        return [(u, p) for u, p in pairs]
+
+    @property
+    def model_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    def index_key(self) -> str:
+        """Hash of what decides the vectors: change either and qa re-indexes."""
+        blob = json.dumps({"embed": EMBED_MODELS[self.embedder], "chunking": self.chunking.model_dump()},
+                          sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -1,0 +1,21 @@
+"""Errors whose messages say what went wrong and how to fix it."""
+
+
+class QAError(Exception):
+    """Base of qa's errors; the CLI prints the message and exits non-zero."""
+
+
+class BadInput(QAError):
+    """A file qa cannot read as an article."""
+
+    def __init__(self, path: object, problem: str):
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")
+
+
+class ModelError(QAError):
+    """The language model could not be loaded or called."""
+
+
+class NotFound(QAError):
+    """An article id, title or path that matches nothing stored."""

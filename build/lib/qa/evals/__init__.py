@@ -1,0 +1,1 @@
+"""Regression evals: cases as YAML, metrics, runs, baseline diffs and reports."""

@@ -1,0 +1,106 @@
+"""Filters on outlet, category and dates, and the chunk catalogue that makes them fast.
+
+Chroma's `where` walks the metadata on every query: at 100k chunks an outlet filter took
+67 ms and outlet + dates 302 ms here, against 2.5 ms unfiltered. So qa keeps, per store
+generation, the committed chunks' outlet, category and date as numpy arrays (the
+`Catalog`). A filter becomes a boolean mask in well under a millisecond; the mask says how
+selective the filter is, and retrieval then searches exactly the matching ids when they are
+few, or over-fetches from the unfiltered index and keeps the matching hits when they are
+many. BM25 takes the same mask as its weight mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from qa.models import Passage
+
+
+def date_number(iso: str) -> int:
+    """'2023-10-22T18:00:00+00:00' -> 20231022 (0 when unknown): dates compare as ints."""
+    digits = (iso or "")[:10].replace("-", "")
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+class Filters(BaseModel):
+    source: str | None = Field(None, description="Only articles from this outlet.")
+    category: str | None = Field(None, description="Only articles in this category.")
+    since: str | None = Field(None, description="Only articles published on or after (YYYY-MM-DD).")
+    until: str | None = Field(None, description="Only articles published on or before.")
+
+    def active(self) -> bool:
+        return bool(self.source or self.category or self.since or self.until)
+
+    def where(self) -> dict | None:
+        """The same conditions as a Chroma `where`."""
+        terms: list[dict] = []
+        if self.source:
+            terms.append({"source": {"$eq": self.source}})
+        if self.category:
+            terms.append({"category": {"$eq": self.category}})
+        if self.since:
+            terms.append({"published": {"$gte": date_number(self.since)}})
+        if self.until:
+            terms.append({"published": {"$lte": date_number(self.until)}})
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else {"$and": terms}
+
+    def accepts(self, p: Passage) -> bool:
+        d = date_number(p.published_at)
+        return ((not self.source or p.source == self.source)
+                and (not self.category or p.category == self.category)
+                and (not self.since or d >= date_number(self.since))
+                and (not self.until or 0 < d <= date_number(self.until)))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Committed chunks of one store generation, in chunk-id order (the BM25 index's order)."""
+
+    generation: int
+    ids: np.ndarray  # str
+    source: np.ndarray  # int code into sources
+    category: np.ndarray  # int code into categories
+    published: np.ndarray  # int YYYYMMDD, 0 unknown
+    sources: dict[str, int]
+    categories: dict[str, int]
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_rows(cls, generation: int, rows: list[tuple[str, str, str, str]]) -> Catalog:
+        """rows: (chunk id, outlet, category, published_at), sorted by chunk id."""
+        sources: dict[str, int] = {}
+        categories: dict[str, int] = {}
+        src = np.fromiter((sources.setdefault(r[1] or "", len(sources)) for r in rows), np.int32,
+                          len(rows))
+        cat = np.fromiter((categories.setdefault(r[2] or "", len(categories)) for r in rows),
+                          np.int32, len(rows))
+        pub = np.fromiter((date_number(r[3]) for r in rows), np.int32, len(rows))
+        ids = np.array([r[0] for r in rows], dtype=object)
+        return cls(generation, ids, src, cat, pub, sources, categories)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def index(self) -> dict[str, int]:
+        """Row of each chunk id (built on first use, kept with the catalogue)."""
+        if not self._index:
+            self._index.update((cid, i) for i, cid in enumerate(self.ids))
+        return self._index
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """True for the chunks the filters accept."""
+        m = np.ones(len(self.ids), dtype=bool)
+        if filters.source:
+            m &= self.source == self.sources.get(filters.source, -1)
+        if filters.category:
+            m &= self.category == self.categories.get(filters.category, -1)
+        if filters.since:
+            m &= self.published >= date_number(filters.since)
+        if filters.until:
+            m &= (self.published > 0) & (self.published <= date_number(filters.until))
+        return m

@@ -1,0 +1,108 @@
+"""The pydantic types that flow through qa, from article to checked answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Article(BaseModel):
+    """One news article. `text` is the body; every character offset in qa points into it."""
+
+    id: str = Field(description="Content hash of title and text.")
+    key: str = Field(description="Where it came from (url or path); a new text under the same "
+                     "key replaces the old one.")
+    title: str
+    text: str
+    source: str = ""
+    author: str = ""
+    category: str = ""
+    published_at: str = Field("", description="ISO date (YYYY-MM-DD...) or empty.")
+    url: str = ""
+
+
+class Chunk(BaseModel):
+    """A run of whole sentences of an article: `article.text[start:end] == text`."""
+
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its article's metadata and its scores."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    source: str = ""
+    category: str = ""
+    published_at: str = ""
+    score: float = Field(0.0, description="Fused retrieval score (higher is better).")
+    similarity: float = Field(0.0, description="Cosine similarity to the question.")
+
+
+class Citation(BaseModel):
+    """A passage the answer cites, narrowed to a sentence span that supports it. A passage
+    cited by several sentences for different facts appears once per span."""
+
+    n: int = Field(description="The number the answer uses: [n].")
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str = ""
+    published_at: str = ""
+    start: int = Field(description="Start of the quoted span in the article text.")
+    end: int
+    quote: str = Field(description="article.text[start:end]")
+
+
+class Span(BaseModel):
+    """Where cited passage n supports a sentence: article.text[start:end]."""
+
+    n: int
+    start: int
+    end: int
+
+
+class Sentence(BaseModel):
+    text: str
+    kind: Literal["claim", "gap"] = Field(
+        "claim", description="claim: a statement, checked against its citations; gap: a statement "
+        "of what the passages do not say (nothing to cite, shown as such).")
+    citations: list[int] = Field(default_factory=list)
+    supported: bool = True
+    shown: bool = Field(True, description="Shown to the user: supported, or kept and marked "
+                        "under the flag policy.")
+    reason: str = ""
+    spans: list[Span] = Field(default_factory=list,
+                              description="The best-supporting sentence of each cited passage.")
+
+
+class Answer(BaseModel):
+    question: str
+    text: str
+    refused: bool = False
+    sentences: list[Sentence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    dropped_citations: int = Field(0, description="Citation numbers that matched no passage.")
+    draft: str = Field("", description="The model's raw answer, before checking.")
+    passages: list[Passage] = Field(default_factory=list)
+    model: str = ""
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+    usage: dict[str, int] = Field(default_factory=dict, description="prompt/completion tokens.")
+
+
+class IngestReport(BaseModel):
+    added: list[str] = Field(default_factory=list, description="Titles added.")
+    replaced: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list, description="Unchanged, already stored.")
+    errors: list[str] = Field(default_factory=list, description="'file: what is wrong'")
+    chunks: int = 0

@@ -1,0 +1,63 @@
+"""Prompt templates from qa/templates/ (plain text with {placeholders})."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from qa.models import Passage
+
+PROMPTS_DIR = Path(__file__).resolve().parent / "templates"
+CHARS_PER_TOKEN = 4  # English news text with Qwen's tokenizer: ~4 characters a token
+PASSAGE_OVERHEAD_TOKENS = 20  # the <passage n= title= source= date=> wrapper
+
+
+@cache
+def load(name: str) -> str:
+    return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8").strip()
+
+
+def render(name: str, **values: str) -> str:
+    return load(name).format(**values)
+
+
+def format_passages(passages: list[Passage], numbers: list[int] | None = None) -> str:
+    """Passages (those with the given 1-based numbers, default all) as delimited, numbered
+    data; a closing tag inside a passage is neutralised."""
+    numbers = numbers or list(range(1, len(passages) + 1))
+    return "\n\n".join(
+        render("passages", n=str(n), title=_attr(p.title), source=_attr(p.source),
+               date=p.published_at[:10], text=p.text.replace("</passage>", "</ passage>"))
+        for n in numbers for p in [passages[n - 1]])
+
+
+def passage_tokens(p: Passage) -> int:
+    """Estimated prompt tokens of one formatted passage."""
+    return (len(p.text) + len(p.title) + len(p.source)) // CHARS_PER_TOKEN + PASSAGE_OVERHEAD_TOKENS
+
+
+def within_budget(passages: list[Passage], tokens: int) -> list[Passage]:
+    """The best-ranked passages whose estimated prompt tokens fit the budget (at least one):
+    the prompt's size decides the wait (the local 1.5B reads ~27 tokens/s)."""
+    out: list[Passage] = []
+    used = 0
+    for p in passages:
+        cost = passage_tokens(p)
+        if out and used + cost > tokens:
+            break
+        out.append(p)
+        used += cost
+    return out
+
+
+def _attr(value: str) -> str:
+    return value.replace('"', "'").replace("<", "(").replace(">", ")")
+
+
+def messages(name: str, passages: list[Passage], numbers: list[int] | None = None,
+             **values: str) -> list[dict]:
+    """System instructions first and passages next, so calls over the same passages share a
+    prefix that llama.cpp reads once."""
+    return [{"role": "system", "content": load("system")},
+            {"role": "user", "content": render(name, passages=format_passages(passages, numbers),
+                                               **values)}]

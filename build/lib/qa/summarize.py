@@ -1,0 +1,152 @@
+"""Cited summaries of one article or of a topic across articles.
+
+The model writes the prose, with [n] citations to numbered passages, and every sentence is
+checked like an answer's. Key facts (figures and quotations with their speakers) are taken
+from the article text itself, so they are exact by construction. Inputs larger than the
+token budget are summarised in parts and merged (map-reduce).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from qa import prompts
+from qa.answer import check_draft, default_complete
+from qa.cite import citations_of, render_sentences
+from qa.config import Settings
+from qa.errors import NotFound
+from qa.keyfacts import KeyFact, extract
+from qa.models import Citation, Passage, Sentence
+from qa.retrieve import Filters, search
+from qa.store import Store
+
+Complete = Callable[..., Iterator[str]]
+
+
+class Summary(BaseModel):
+    subject: str = Field(description="The article's title, or the topic query.")
+    text: str
+    refused: bool = False
+    sentences: list[Sentence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    key_facts: list[KeyFact] = Field(default_factory=list)
+    article_ids: list[str] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    draft: str = ""
+    parts: int = Field(1, description="Model calls in the map step (1 = no map-reduce).")
+    model: str = ""
+    timings: dict[str, float] = Field(default_factory=dict)
+    usage: dict[str, int] = Field(default_factory=dict)
+
+
+def resolve_article(store: Store, ref: str) -> str:
+    """An article id from an id, a title prefix, or the path of a stored file."""
+    path = Path(ref)
+    if path.is_file():
+        from qa.ingest import load_file
+        from qa.models import Article
+
+        found = [a for a in load_file(path) if isinstance(a, Article)]
+        if found and store.article(found[0].id):
+            return found[0].id
+        raise NotFound(f"{ref} is not stored (or changed since): run `qa ingest {ref}` first")
+    rows = store.find_articles(ref)
+    if not rows:
+        raise NotFound(f"no stored article has the id or title prefix {ref!r}; `qa list` shows them")
+    if len(rows) > 1:
+        raise NotFound(f"{ref!r} matches {len(rows)} articles ("
+                       + "; ".join(r["title"][:50] for r in rows[:5]) + "): give more of the title or the id")
+    return rows[0]["id"]
+
+
+def summarize_article(ref: str, settings: Settings, store: Store, *, complete: Complete | None = None,
+                      progress: Callable[[str], None] | None = None) -> Summary:
+    article_id = resolve_article(store, ref)
+    article = store.article(article_id)
+    if article is None:
+        raise NotFound(f"no article with id {article_id!r}")
+    passages = store.article_passages(article_id)
+    summary = _summarize(passages, "summary", {}, settings, store, complete, progress)
+    return summary.model_copy(update={"subject": article.title, "article_ids": [article_id],
+                                      "key_facts": extract(article_id, article.text)})
+
+
+def summarize_query(query: str, settings: Settings, store: Store, *, filters: Filters | None = None,
+                    complete: Complete | None = None,
+                    progress: Callable[[str], None] | None = None) -> Summary:
+    passages = search(store, query, settings.retrieval, k=settings.summary.query_k, filters=filters)
+    passages = [p for p in passages if p.similarity >= settings.retrieval.min_similarity]
+    passages.sort(key=lambda p: (p.published_at, p.article_id, p.start))  # date order
+    ids = list(dict.fromkeys(p.article_id for p in passages))
+    if not passages:
+        return Summary(subject=query, text="No stored article is about this topic.", refused=True,
+                       model=settings.model)
+    summary = _summarize(passages, "summary_query", {"query": query}, settings, store, complete,
+                         progress)
+    facts = [f for a in ids for f in extract(a, store.text(a))
+             if any(p.article_id == f.article_id and p.start <= f.start < p.end for p in passages)]
+    return summary.model_copy(update={"subject": query, "article_ids": ids, "key_facts": facts})
+
+
+def _groups(passages: list[Passage], budget_tokens: int) -> list[list[int]]:
+    """Passage numbers (1-based) packed into groups under the token budget."""
+    groups: list[list[int]] = [[]]
+    used = 0
+    for n, p in enumerate(passages, 1):
+        cost = prompts.passage_tokens(p)
+        if groups[-1] and used + cost > budget_tokens:
+            groups.append([])
+            used = 0
+        groups[-1].append(n)
+        used += cost
+    return groups
+
+
+def _summarize(passages: list[Passage], template: str, values: dict[str, str], settings: Settings,
+               store: Store, complete: Complete | None, progress) -> Summary:
+    complete = complete or default_complete()
+    cfg = settings.summary
+    usage: dict[str, int] = {}
+    timings: dict[str, float] = {}
+    bounds = {"n_max": str(cfg.max_sentences)}
+    groups = _groups(passages, cfg.token_budget)
+    t = time.perf_counter()
+    if len(groups) == 1:
+        draft = _call(complete, settings, template, passages, list(range(1, len(passages) + 1)),
+                      {**values, **bounds}, usage, progress, "writing the summary")
+    else:
+        parts = []
+        for i, group in enumerate(groups, 1):
+            part = _call(complete, settings, template, passages, group,
+                         {**values, "n_max": "3"}, usage, progress,
+                         f"summarising part {i} of {len(groups)}")
+            parts.append(part)
+        about = f" about: {values['query']}" if "query" in values else ""
+        msg = [{"role": "system", "content": prompts.load("system")},
+               {"role": "user", "content": prompts.render(
+                   "summary_merge", parts="\n\n".join(parts), about=about, **bounds)}]
+        if progress:
+            progress("merging the parts")
+        draft = "".join(complete(settings, msg, max_tokens=cfg.max_tokens, usage=usage)).strip()
+    timings["generate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sentences, kept, texts, _ = check_draft(draft, passages, store, settings, complete, usage)
+    timings["check"] = time.perf_counter() - t
+    kept = kept[:cfg.max_sentences]
+    return Summary(subject="", text=render_sentences(kept),
+                   refused=not any(s.supported for s in sentences if s.kind == "claim"),
+                   sentences=sentences,
+                   citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
+                   parts=len(groups), model=settings.model, timings=timings, usage=usage)
+
+
+def _call(complete, settings, template, passages, numbers, values, usage, progress, what) -> str:
+    """One model call over the passages with the given (global) numbers."""
+    if progress:
+        progress(what)
+    msg = prompts.messages(template, passages, numbers, **values)
+    return "".join(complete(settings, msg, max_tokens=settings.summary.max_tokens, usage=usage)).strip()

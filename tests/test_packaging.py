@@ -1,0 +1,46 @@
+"""`pip install .` (a wheel, not the editable install) gives a working `qa`: prompts, the
+seed article, the eval suites and the MultiHop-RAG data come inside the package."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import MODELS_DIR, ROOT
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp), str(ROOT)],
+                   check=True, capture_output=True)
+    (wheel,) = tmp.glob("qa-*.whl")
+    target = tmp / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target), "QA_DATA_DIR": str(tmp / "data"),
+           "QA_MODELS_DIR": str(MODELS_DIR)}
+    return target, env, tmp
+
+
+def test_the_wheel_carries_what_qa_reads(installed):
+    target, env, tmp = installed
+    code = ("import qa, qa.prompts as p, qa.ingest as i; from qa.evals.cases import load_suite\n"
+            f"assert qa.__file__.startswith({str(target)!r}), qa.__file__\n"
+            "assert p.load('answer') and p.load('system')\n"
+            "assert (i.SEEDS / 'met-police-facial-recognition.txt').is_file()\n"
+            "for name in ('seed', 'multihop', 'multihop40'):\n"
+            "    s = load_suite(name); assert s.cases and all(x.exists() for x in s.corpus_paths())\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.slow
+def test_qa_eval_runs_from_the_wheel(installed):
+    target, env, tmp = installed
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "seed", "--limit", "2", "--out",
+                          str(tmp / "run.json")], env=env, cwd=tmp, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "pass_rate" in out.stdout and (tmp / "run.json").is_file()
