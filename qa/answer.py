@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 
-from qa import prompts
+from qa import evidence, prompts
 from qa.cite import (
     Evidence,
     check_sentences,
@@ -48,22 +48,27 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     timings: dict[str, float] = {}
     usage: dict[str, int] = {}
     t = time.perf_counter()
-    passages = search(store, question, settings.retrieval, filters=filters)
+    ev = settings.evidence
+    passages = search(store, question, settings.retrieval, filters=filters,
+                      k=ev.chunks if ev.sentences else None)
     timings["retrieve"] = time.perf_counter() - t
     extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
     if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
         return refusal(question, "no passage is about this question", passages, **extra)
-    passages = prompts.within_budget(passages, settings.answer.passage_tokens)
+    if ev.sentences:
+        t = time.perf_counter()
+        texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+        passages = evidence.select(question, passages, texts, ev, settings.embedder)
+        timings["evidence"] = time.perf_counter() - t
+    else:
+        passages = prompts.within_budget(passages, settings.answer.passage_tokens)
 
     if settings.answer.gate:
         t = time.perf_counter()
-        gate = "gate_polar" if _POLAR.search(question.strip()) else "gate"
-        verdict = "".join(complete(settings, prompts.messages(gate, passages, question=question.strip()),
-                                   max_tokens=3, usage=usage))
+        ok, why = gate(question, passages, settings, complete, usage, extra)
         timings["gate"] = time.perf_counter() - t
-        if not verdict.strip().lower().startswith("yes"):
-            return refusal(question, f"the passages do not answer it (gate said {verdict.strip()!r})",
-                            passages, **extra)
+        if not ok:
+            return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
 
     t = time.perf_counter()
     checker = DraftChecker(passages, store, settings, complete, usage, on_sentence)
@@ -86,6 +91,23 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     return Answer(question=question, text=render_sentences(kept), refused=False, sentences=sentences,
                   citations=citations_of(kept, passages, texts), dropped_citations=dropped,
                   passages=passages, **extra)
+
+
+def gate(question: str, passages: list[Passage], settings: Settings, complete: Complete,
+         usage: dict, extra: dict) -> tuple[bool, str]:
+    """Do the passages answer the question? The model's P(yes) against the tuned threshold
+    (see bench/gate.py) when its log-probabilities can be read; otherwise the word it
+    samples. (answerable?, why) and extra["answerable"] = P(yes) when known."""
+    name = "gate_polar" if _POLAR.search(question.strip()) else "gate"
+    msgs = prompts.messages(name, passages, question=question.strip())
+    threshold = settings.answer.gate_threshold
+    scorer = getattr(complete, "yes_probability", None)  # a model function may offer one
+    p_yes = scorer(settings, msgs) if scorer else None
+    if p_yes is not None:
+        extra["answerable"] = p_yes
+        return p_yes >= threshold, f"P(yes) {p_yes:.2f} below {threshold:.2f}"
+    verdict = "".join(complete(settings, msgs, max_tokens=3, usage=usage)).strip()
+    return verdict.lower().startswith("yes"), f"the model said {verdict!r}"
 
 
 def default_complete() -> Complete:
@@ -118,18 +140,27 @@ class DraftChecker:
         if self.on_sentence is None or not _SENTENCE_END.search(draft):
             return
         sentences, _ = split_answer(draft, len(self.passages))
-        for s in self._check(sentences[:-1])[self.shown:]:
-            if s.supported or self.settings.answer.policy == "flag":
-                self.on_sentence(s)
-            self.shown += 1
+        self._hand_out(self._check(sentences[:-1]))
 
     def finish(self, raw: str) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
-        """(all sentences, those to show, article texts, dropped citations)."""
+        """(all sentences, those to show, article texts, dropped citations); the sentences not
+        handed out yet (the last one, at least) go to on_sentence now."""
         sentences, dropped = split_answer(raw, len(self.passages))
         sentences = self._check(sentences)
+        if self.on_sentence is not None:
+            self._hand_out(sentences)
         for s in sentences:
-            s.shown = s.supported or self.settings.answer.policy == "flag"
+            s.shown = self._shows(s)
         return sentences, [s for s in sentences if s.shown], self.texts, dropped
+
+    def _shows(self, s: Sentence) -> bool:
+        return s.supported or self.settings.answer.policy == "flag"
+
+    def _hand_out(self, checked: list[Sentence]) -> None:
+        for s in checked[self.shown:]:
+            if self._shows(s):
+                self.on_sentence(s)  # type: ignore[misc]
+            self.shown += 1
 
     def _check(self, sentences: list[Sentence]) -> list[Sentence]:
         t = time.perf_counter()

@@ -284,6 +284,7 @@ def run_eval(
     import time as _time
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from qa.evals.cases import load_suite
@@ -320,7 +321,7 @@ def run_eval(
     for h in head:
         table.add_column(h)
     for r in rows:
-        table.add_row(*r)
+        table.add_row(*map(escape, r))
     Console().print(table)
     out = out or Path("runs") / f"{spec.suite}-{_time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,18 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class EvidenceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sentences: bool = Field(
+        True, description="Give the model the sentences of the retrieved chunks that bear on the "
+        "question (qa/evidence.py) instead of whole chunks: a third of the prompt, so a third of "
+        "the wait on a CPU.")
+    chunks: int = Field(8, ge=1, le=50, description="Retrieved chunks the sentences are chosen from.")
+    tokens: int = Field(
+        300, ge=50, description="Most evidence tokens (estimated) the model reads per question; "
+        "the instructions and the question add about 130.")
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     policy: Literal["remove", "flag"] = Field(
@@ -58,6 +70,9 @@ class AnswerSettings(BaseModel):
     gate: bool = Field(
         True, description="Ask the model 'do these passages answer it?' before answering."
     )
+    gate_threshold: float = Field(
+        0.4, ge=0, le=1, description="Least P(yes), read from the model's log-probabilities, that "
+        "the passages answer the question; tuned on a dev split by bench/gate.py.")
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
     passage_tokens: int = Field(
         1200, ge=100, description="Most passage tokens (estimated) given to the model per question; "
@@ -130,6 +145,8 @@ class Settings(BaseSettings):
                                        description="How articles are cut into chunks.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings,
                                          description="How passages are found.")
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings,
+                                       description="What the model reads of the retrieved chunks.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings,
                                    description="How answers are generated and checked.")
     summary: SummarySettings = Field(default_factory=SummarySettings,

@@ -25,10 +25,15 @@ def format_passages(passages: list[Passage], numbers: list[int] | None = None) -
     """Passages (those with the given 1-based numbers, default all) as delimited, numbered
     data; a closing tag inside a passage is neutralised."""
     numbers = numbers or list(range(1, len(passages) + 1))
-    return "\n\n".join(
-        render("passages", n=str(n), title=_attr(p.title), source=_attr(p.source),
-               date=p.published_at[:10], text=p.text.replace("</passage>", "</ passage>"))
-        for n in numbers for p in [passages[n - 1]])
+    first: dict[str, int] = {}
+    out = []
+    for n in numbers:
+        p = passages[n - 1]
+        same = first.setdefault(p.article_id, n)
+        title, source = (p.title, p.source) if same == n else (f"same article as passage {same}", "")
+        out.append(render("passages", n=str(n), title=_attr(title), source=_attr(source),
+                          date=p.published_at[:10], text=p.text.replace("</passage>", "</ passage>")))
+    return "\n\n".join(out)
 
 
 def passage_tokens(p: Passage) -> int:

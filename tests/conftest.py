@@ -67,12 +67,24 @@ class FakeLLM:
 
     def __init__(self):
         self.replies: list[str | Exception] = []
+        self.probabilities: list[float] = []
         self.history: list[list[dict]] = []
 
     def enqueue(self, *replies: str | Exception) -> FakeLLM:
         """Queue replies; an exception in the queue is raised by the call that takes it."""
         self.replies.extend(replies)
         return self
+
+    def enqueue_probability(self, *p_yes: float) -> FakeLLM:
+        """Queue P(yes) scores for yes/no prompts (the gate); without any, it has none."""
+        self.probabilities.extend(p_yes)
+        return self
+
+    def yes_probability(self, settings, messages) -> float | None:
+        if not self.probabilities:
+            return None
+        self.history.append(messages)
+        return self.probabilities.pop(0)
 
     def __call__(self, settings, messages, *, max_tokens=256, stream=False, usage=None) -> Iterator[str]:
         self.history.append(messages)

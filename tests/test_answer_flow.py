@@ -2,17 +2,27 @@
 
 from qa.answer import REFUSAL, ask
 
+from .conftest import FakeLLM
+
 Q = "How many arrests has live facial recognition led to?"
 
 
+def cite_n(store, question: str, words: str, settings=None) -> int:
+    """The number qa gives the evidence passage holding `words` for this question (the gate
+    of a fake model says no, so the passages come back without an answer)."""
+    ans = ask(question, settings or store.settings, store, complete=FakeLLM().enqueue("no"))
+    return next(i for i, p in enumerate(ans.passages, 1) if words in p.text)
+
+
 def test_fake_llm_supported_answer_keeps_exact_citations(seed_store, fake_llm):
-    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
-                            "Of these, 773 resulted in charges or cautions [1][9].")
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
+                            f"Of these, 773 resulted in charges or cautions [{n}][9].")
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert not ans.refused
     assert [s.supported for s in ans.sentences] == [True, True]
     assert ans.dropped_citations == 1  # [9] names no passage
-    assert [c.n for c in ans.citations] == [1]
+    assert [c.n for c in ans.citations] == [n]
     (c,) = ans.citations
     assert "1,000 arrests" in c.quote
     assert seed_store.text(c.article_id)[c.start:c.end] == c.quote
@@ -46,7 +56,7 @@ def test_fake_llm_gate_no_refuses_without_generating(seed_store, fake_llm):
 
 
 def test_fake_llm_all_sentences_unsupported_becomes_refusal(seed_store, fake_llm):
-    fake_llm.enqueue("yes", "The scheme cost £99 million [1]. It began in 1999 [2].")
+    fake_llm.enqueue("yes", "The scheme cost £99 million [1]. It began in 1999 [1].")
     ans = ask("How much did the scheme cost?", seed_store.settings, seed_store, complete=fake_llm)
     assert ans.refused
     rejected = ans.sentences[1:]  # the draft's sentences follow the refusal, with reasons
@@ -83,11 +93,12 @@ def test_fake_llm_wrong_citation_is_corrected_to_the_supporting_passage(seed_sto
 def test_fake_llm_judge_can_reject_what_the_rules_passed(seed_store, fake_llm):
     s = seed_store.settings.model_copy(deep=True)
     s.answer.judge = True
-    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
-                            "The Met faces a £260 million funding shortfall [2].", "yes", "no")
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
+                            f"Of these, 773 resulted in charges or cautions [{n}].", "yes", "no")
     ans = ask(Q, s, seed_store, complete=fake_llm)
     assert [x.supported for x in ans.sentences] == [True, False]
-    assert "judged" in ans.sentences[1].reason and "260" not in ans.text
+    assert "judged" in ans.sentences[1].reason and "773" not in ans.text
     assert len(fake_llm.history) == 4
 
 
@@ -96,6 +107,7 @@ def test_fake_llm_prompt_keeps_passages_within_token_budget(seed_store, fake_llm
 
     wide = seed_store.settings.model_copy(deep=True)
     wide.retrieval.k = 10
+    wide.evidence.sentences = False  # whole chunks, as before evidence selection
     fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1].")
     everything = ask(Q, wide, seed_store, complete=fake_llm).passages
     wide.answer.passage_tokens = passage_tokens(everything[0]) + passage_tokens(everything[1]) + 1
@@ -110,9 +122,10 @@ def test_fake_llm_prompt_keeps_passages_within_token_budget(seed_store, fake_llm
 def test_fake_llm_only_checked_sentences_are_streamed(seed_store, fake_llm):
     """on_sentence sees each sentence once the model has moved past it and it has passed its
     check; the unsupported one is never handed out, and the streamed ones are the answer's."""
-    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
-                            "The Mayor of London called it a triumph [1]. "
-                            "Of these, 773 resulted in charges or cautions [1].")
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
+                            f"The Mayor of London called it a triumph [{n}]. "
+                            f"Of these, 773 resulted in charges or cautions [{n}].")
     streamed = []
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=streamed.append)
     assert [s.text for s in streamed] == [s.text for s in ans.sentences if s.shown]
@@ -123,10 +136,41 @@ def test_fake_llm_only_checked_sentences_are_streamed(seed_store, fake_llm):
 def test_fake_llm_a_gap_sentence_does_not_discard_the_answer(seed_store, fake_llm):
     """"The articles don't say X" beside a supported claim: the claim is shown, the gap is
     kept as a gap (not checked, not cited), and the answer is not a refusal."""
-    fake_llm.enqueue("yes", "Live facial recognition has led to more than 1,000 arrests [1]. "
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
                             "The articles don't say how many of those people were convicted.")
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert not ans.refused and "1,000" in ans.text and "convicted" in ans.text
     claim, gap = ans.sentences
     assert claim.kind == "claim" and claim.supported
     assert gap.kind == "gap" and gap.citations == [] and gap.shown
+
+
+def test_fake_llm_evidence_is_sentence_spans_within_the_token_budget(seed_store, fake_llm):
+    """The model reads sentences, not chunks: each passage is an exact span of its article,
+    the estimated evidence fits the budget, and the same question gives the same prompt."""
+    from qa.prompts import passage_tokens
+
+    fake_llm.enqueue("no", "no")
+    first = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    again = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert fake_llm.history[0] == fake_llm.history[1]  # canonical order: the prompt cache is reused
+    budget = seed_store.settings.evidence.tokens
+    assert sum(passage_tokens(p) for p in first.passages) <= budget + 40
+    text = seed_store.text(first.passages[0].article_id)
+    for p in first.passages:
+        assert text[p.start:p.end] == p.text
+    assert any("1,000 arrests" in p.text for p in first.passages)
+    assert [p.start for p in first.passages] == sorted(p.start for p in first.passages)
+    assert again.passages == first.passages
+
+
+def test_fake_llm_gate_decides_by_its_probability_against_the_threshold(seed_store, fake_llm):
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    th = seed_store.settings.answer.gate_threshold
+    fake_llm.enqueue_probability(th + 0.05).enqueue(f"It has led to more than 1,000 arrests [{n}].")
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused and ans.answerable == th + 0.05
+    fake_llm.enqueue_probability(th - 0.05)
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.refused and f"P(yes) {th - 0.05:.2f} below {th:.2f}" in ans.sentences[0].reason

@@ -38,3 +38,23 @@ def test_local_model_refuses_unanswerable(seed_store):
               seed_store.settings, seed_store)
     assert ans.refused, ans.text
     assert ans.citations == []
+
+
+def test_an_abandoned_stream_does_not_block_the_next_call(seed_store):
+    """A reader that stops reading a streamed answer (and never closes it) must not hold the
+    model: the next call, from another thread, finishes once the abandoned generation has."""
+    import threading
+
+    from qa.llm import complete
+
+    s = seed_store.settings
+    abandoned = complete(s, [{"role": "user", "content": "Count from 1 to 40."}], max_tokens=48,
+                         stream=True)
+    assert next(abandoned)
+    box: dict = {}
+    t = threading.Thread(target=lambda: box.setdefault("out", "".join(
+        complete(s, [{"role": "user", "content": "Reply with the word yes."}], max_tokens=3))))
+    t.start()
+    t.join(timeout=300)
+    assert not t.is_alive() and box["out"].strip(), box
+    abandoned.close()

@@ -79,6 +79,58 @@ def local_rates(settings: Settings) -> dict[str, float]:
     return {"prompt_tps": prompt_tps, "gen_tps": gen_tps}
 
 
+def yes_probability(settings: Settings, messages: list[dict]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) of the model's first reply token to a yes/no prompt, from
+    its log-probabilities rather than the one word it would sample (MiniCheck's recipe).
+    Local models: read off llama.cpp's logits, reusing the cached prompt prefix exactly as a
+    chat completion does. Other litellm models: their top log-probabilities when the provider
+    returns them; None when it does not (the caller then falls back to the sampled word)."""
+    if settings.model.startswith("local/"):
+        return _local_yes_probability(local_llama(settings), messages)
+    try:
+        resp = _litellm(settings.model_dump_json()).completion(
+            model=settings.model, messages=messages, temperature=0.0, max_tokens=1, logprobs=True,
+            top_logprobs=20, timeout=settings.llm_timeout, num_retries=settings.llm_retries)
+        top = resp.choices[0].logprobs.content[0].top_logprobs
+    except Exception:  # the provider has no log-probabilities: the caller samples instead
+        return None
+    return _yes_share({t.token: t.logprob for t in top})
+
+
+def _yes_share(logprobs: dict[str, float]) -> float | None:
+    import math
+
+    yes = sum(math.exp(lp) for tok, lp in logprobs.items() if tok.strip().lower() == "yes")
+    no = sum(math.exp(lp) for tok, lp in logprobs.items() if tok.strip().lower() == "no")
+    return yes / (yes + no) if yes + no > 0 else None
+
+
+def _local_yes_probability(llama, messages: list[dict]) -> float | None:
+    import llama_cpp
+    import numpy as np
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        return None
+    special = {"eos_token": llama.detokenize([llama.token_eos()], special=True).decode(errors="ignore"),
+               "bos_token": llama.detokenize([llama.token_bos()], special=True).decode(errors="ignore")
+               if llama.token_bos() >= 0 else ""}
+    prompt = Jinja2ChatFormatter(template=template, **special)(messages=messages).prompt
+    tokens = llama.tokenize(prompt.encode("utf-8"), special=True)
+    words = {w: llama.tokenize(w.encode(), add_bos=False, special=False) for w in
+             ("yes", "Yes", "YES", "no", "No", "NO")}
+    with _LOCK:
+        cached = list(llama.input_ids[:llama.n_tokens])
+        keep = min(llama.longest_token_prefix(cached, tokens), len(tokens) - 1)
+        llama.n_tokens = keep
+        llama.eval(tokens[keep:])
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llama.ctx), shape=(llama.n_vocab(),))
+        logits = logits.astype(np.float64)
+    logp = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
+    return _yes_share({w: float(logp[ids[0]]) for w, ids in words.items() if len(ids) == 1})
+
+
 def _stream_local(llama, messages: list[dict], params: dict) -> Iterator[dict]:
     """The parts of a streamed local generation. The lock is held by a worker thread that
     ends by itself (max_tokens bounds it), never across a yield: a client that stops reading
@@ -191,6 +243,9 @@ def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
         hint = ("check the API key variable for that provider and the model name"
                 if remote else "check QA_LOCAL_MODEL_PATH or reinstall with `make setup`")
         raise ModelError(f"model {settings.model} failed: {type(e).__name__}: {e} ({hint})") from e
+
+
+complete.yes_probability = yes_probability  # type: ignore[attr-defined]  # the gate's calibrated score
 
 
 def _add(usage: dict, prompt: int, completion: int) -> None:

@@ -96,6 +96,8 @@ class Answer(BaseModel):
     draft: str = Field("", description="The model's raw answer, before checking.")
     passages: list[Passage] = Field(default_factory=list)
     model: str = ""
+    answerable: float | None = Field(None, description="The gate's P(yes) that the passages answer "
+                                     "the question (None when the model gives no log-probabilities).")
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
     usage: dict[str, int] = Field(default_factory=dict, description="prompt/completion tokens.")
 

@@ -19,7 +19,7 @@ from qa.evals import metrics as m
 from qa.evals.cases import EvalCase, Suite
 from qa.provenance import Provenance
 
-STAGES = ("retrieve", "gate", "generate", "check", "total")
+STAGES = ("retrieve", "evidence", "gate", "generate", "check", "total")
 
 
 class CaseResult(BaseModel):
@@ -155,6 +155,8 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
     store = prepare_store(suite, settings)
     provenance = collect(settings, rates=complete is None, k=settings.retrieval.k,
                          passage_tokens=settings.answer.passage_tokens,
+                         evidence_sentences=settings.evidence.sentences,
+                         evidence_tokens=settings.evidence.tokens,
                          support_threshold=settings.answer.support_threshold,
                          gate=settings.answer.gate, check=settings.answer.check)
     if complete is None and settings.model.startswith("local/"):

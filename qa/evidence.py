@@ -1,0 +1,141 @@
+"""Evidence: the sentences of the retrieved chunks that bear on the question, under a token
+budget, with their character offsets kept.
+
+The local model reads ~20-90 prompt tokens a second on these machines, so what it reads
+decides the wait: whole chunks cost ~1,000 tokens a question, the sentences that matter a
+third of that. Each piece of evidence is a Passage over `article.text[start:end]` (one
+sentence, or a run of neighbouring ones), so citations stay char-exact downstream.
+
+Selection, per question:
+1. every sentence of the retrieved chunks is scored: cosine to the question, plus the share of
+   the question's content words it contains, plus a little for its chunk's retrieval rank;
+2. each article's best sentence is taken first, in the order of the articles' best chunks
+   (a question across articles needs something from each), then the best of the rest, while
+   the estimated tokens fit the budget;
+3. a sentence that leans on the one before it (it opens with a pronoun, a quotation's
+   continuation or a connective: who said it, what "it" is) brings that sentence along;
+4. touching sentences of one article merge into one span; the pieces are put in canonical
+   order (article date, article id, offset), so the same evidence gives the same prompt and
+   the model's prompt cache is reused between the gate and the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.chunking import split_sentences
+from qa.cite import content_words
+from qa.config import EvidenceSettings
+from qa.models import Passage
+from qa.prompts import CHARS_PER_TOKEN, PASSAGE_OVERHEAD_TOKENS
+
+__all__ = ["select"]
+
+_LEANS = re.compile(r"^[\"“‘']?(he|she|they|it|its|this|that|these|those|his|her|their|but|and|"
+                    r"however|also|meanwhile|the (company|firm|group|minister|spokesperson|spokesman|"
+                    r"spokeswoman|report|move|decision|deal|plan))\b", re.IGNORECASE)
+_ASKING = {"how", "many", "much", "does", "do", "did", "think", "say", "tell", "me", "please",
+           "know", "want", "happened", "happen", "any", "some", "other", "whose", "whom", "is", "are"}
+RANK_WEIGHT = 0.05  # score lost per retrieval rank of the sentence's chunk
+FIRST_MARGIN = 0.5  # an article's best sentence goes first if it scores within this of the best
+
+
+def select(question: str, passages: list[Passage], texts: dict[str, str], settings: EvidenceSettings,
+           embedder: str = "minilm") -> list[Passage]:
+    """The evidence for question from the retrieved passages (best first), as passages over
+    sentence spans, in canonical order."""
+    from qa.embed import embed_batch
+
+    cands = _sentences(passages, texts)
+    if not cands:
+        return []
+    vecs = embed_batch([question] + [texts[p.article_id][s:e] for p, s, e, _ in cands],
+                       embedder=embedder)  # type: ignore[arg-type]
+    qwords = _stems(question)
+    scores = []
+    for (p, s, e, rank), v in zip(cands, vecs[1:]):
+        words = _stems(texts[p.article_id][s:e])
+        lexical = len(qwords & words) / len(qwords) if qwords else 0.0
+        scores.append(float(v @ vecs[0]) + lexical - RANK_WEIGHT * rank)
+    picked = _pick(cands, scores, texts, settings.tokens)
+    return _merge(picked, cands, scores, texts)
+
+
+def _sentences(passages: list[Passage], texts: dict[str, str]) -> list[tuple[Passage, int, int, int]]:
+    """(passage, start, end, rank of its chunk) of every distinct sentence of the passages."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for rank, p in enumerate(passages):
+        for s, e in split_sentences(texts[p.article_id], p.start, p.end) or [(p.start, p.end)]:
+            if (p.article_id, s) not in seen:
+                seen.add((p.article_id, s))
+                out.append((p, s, e, rank))
+    return out
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters ("charged" ~ "charges"), question words left out."""
+    return {w[:5] for w in content_words(text) if w not in _ASKING}
+
+
+def _tokens(picked: set[int], cands, texts) -> int:
+    """Estimated prompt tokens of the picked sentences as they will be laid out: touching
+    sentences of an article share one passage; each passage has a wrapper, and the first
+    passage of an article its title and outlet too."""
+    total, seen = 0, set()
+    for p, s, e, _ in _runs(picked, cands, texts):
+        total += (e - s) // CHARS_PER_TOKEN + PASSAGE_OVERHEAD_TOKENS
+        if p.article_id not in seen:
+            seen.add(p.article_id)
+            total += (len(p.title) + len(p.source)) // CHARS_PER_TOKEN
+    return total
+
+
+def _pick(cands, scores, texts, budget: int) -> set[int]:
+    """Indices of the sentences chosen: each article's best first, then the best of the rest,
+    each with the sentence it leans on, while they fit the budget (at least one)."""
+    order = sorted(range(len(cands)), key=lambda i: -scores[i])
+    firsts: dict[str, int] = {}
+    for i in order:
+        if scores[i] >= scores[order[0]] - FIRST_MARGIN:
+            firsts.setdefault(cands[i][0].article_id, i)
+    queue = list(firsts.values()) + [i for i in order if i not in firsts.values()]
+    picked: set[int] = set()
+    for i in queue:
+        grown = picked | {i, *_leans_on(i, cands, texts)}
+        if not picked or _tokens(grown, cands, texts) <= budget:
+            picked = grown
+    return picked
+
+
+def _leans_on(i: int, cands, texts) -> list[int]:
+    """The sentence before cands[i] in its article, when cands[i] needs it to be understood
+    and it is among the candidates."""
+    p, s, _, _ = cands[i]
+    if not _LEANS.match(texts[p.article_id][s:s + 40]):
+        return []
+    before = [j for j, (q, _, e, _) in enumerate(cands)
+              if q.article_id == p.article_id and e <= s and not texts[p.article_id][e:s].strip()]
+    return before[:1]
+
+
+def _runs(picked: set[int], cands, texts) -> list[tuple[Passage, int, int, int]]:
+    """(passage, start, end, best index) of each run of touching picked sentences of one
+    article, in canonical order: article date, article id, offset."""
+    spans = sorted((cands[i][0].published_at[:10], cands[i][0].article_id, cands[i][1], cands[i][2], i)
+                   for i in picked)
+    runs: list[tuple[Passage, int, int, int]] = []
+    for _, aid, s, e, i in spans:
+        if runs and runs[-1][0].article_id == aid and not texts[aid][runs[-1][2]:s].strip():
+            p, start, _, first = runs[-1]
+            runs[-1] = (p, start, e, first)
+        else:
+            runs.append((cands[i][0], s, e, i))
+    return runs
+
+
+def _merge(picked: set[int], cands, scores, texts) -> list[Passage]:
+    """Picked sentences as passages over their article spans."""
+    return [p.model_copy(update={"start": s, "end": e, "text": texts[p.article_id][s:e],
+                                 "score": scores[i]})
+            for p, s, e, i in _runs(picked, cands, texts)]
