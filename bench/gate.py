@@ -26,26 +26,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa import evidence, prompts  # noqa: E402
-from qa.answer import _POLAR  # noqa: E402
+from qa import prompts  # noqa: E402
+from qa.answer import _POLAR, gather  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
-from qa.retrieve import search  # noqa: E402
 
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 
 
 def score(case, store, settings: Settings) -> float:
+    """The gate's P(yes) for the case's question, over what qa.answer.ask would give the model."""
     q = case.question.strip()
-    passages = search(store, q, settings.retrieval, k=settings.evidence.chunks)
-    if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
+    passages, refused = gather(q, settings, store)
+    if refused:
         return 0.0  # refused before the gate
-    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
-    ev = evidence.select(q, passages, texts, settings.evidence, settings.embedder)
     name = "gate_polar" if _POLAR.search(q) else "gate"
-    return yes_probability(settings, prompts.messages(name, ev, question=q)) or 0.0
+    return yes_probability(settings, prompts.messages(name, passages, question=q)) or 0.0
 
 
 def rates(rows: list[tuple[float, bool]], th: float) -> dict[str, float]:

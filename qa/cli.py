@@ -120,6 +120,8 @@ def _echo_sentence(s) -> None:
 
 
 def _sentence_line(s) -> str:
+    if s.kind == "answer":
+        return f"Answer: {s.text}"
     if s.kind == "gap":
         return f"· {s.text}"
     return f"{'✓' if s.supported else '✗'} {s.text} {''.join(f'[{n}]' for n in s.citations)}"
@@ -141,6 +143,8 @@ def _print_answer(ans, streamed: bool = False) -> None:
         for s in ans.sentences[1:]:
             typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
         return
+    if streamed and getattr(ans, "answer", ""):
+        typer.secho(f"Answer: {ans.answer}", bold=True)
     for s in ans.sentences:
         if s.shown and not streamed:
             typer.secho(_sentence_line(s), fg=None if s.supported else "red")

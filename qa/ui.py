@@ -60,7 +60,9 @@ def render_sentences(sentences, key: str) -> str:
         marks = "".join(
             f"<a class='qa-cite' href='#' data-key='{key}-{sp.start}-{sp.end}'>[{sp.n}]</a>"
             for sp in s.spans)
-        if s.kind == "gap":
+        if s.kind == "answer":
+            parts.append(f"<b class='qa-direct'>{esc(s.text)}</b>")
+        elif s.kind == "gap":
             parts.append(f"<i>{esc(s.text)}</i>")
         elif s.supported:
             parts.append(f"{esc(s.text)} {marks}")

@@ -174,3 +174,22 @@ def test_fake_llm_gate_decides_by_its_probability_against_the_threshold(seed_sto
     fake_llm.enqueue_probability(th - 0.05)
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert ans.refused and f"P(yes) {th - 0.05:.2f} below {th:.2f}" in ans.sentences[0].reason
+
+
+def test_fake_llm_direct_answer_comes_first_when_the_claims_support_it(seed_store, fake_llm):
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    claim = f"Live facial recognition has led to more than 1,000 arrests [{n}]."
+    fake_llm.enqueue("yes", f"Answer: more than 1,000\n{claim}")
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.answer == "more than 1,000" and ans.text.startswith("more than 1,000. Live")
+    assert ans.sentences[0].kind == "answer" and ans.sentences[0].shown
+
+    fake_llm.enqueue("yes", f"Answer: Sadiq Khan\n{claim}")  # a name the cited passage lacks
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.answer == "" and not ans.sentences[0].shown and "Khan" not in ans.text
+    assert "1,000" in ans.text
+
+    fake_llm.enqueue("yes", f"Answer: yes.\n{claim}")
+    ans = ask("Has live facial recognition led to arrests?", seed_store.settings, seed_store,
+              complete=fake_llm)
+    assert ans.answer == "Yes" and ans.text.startswith("Yes. ")
