@@ -90,3 +90,17 @@ def test_checker_on_seed_claims(seed_store, claim, supported):
     for c in citations:  # each citation is an exact span of its article
         assert texts[c.article_id][c.start:c.end] == c.quote
         assert passages[c.n - 1].start <= c.start < c.end <= passages[c.n - 1].end
+
+
+@pytest.mark.parametrize("written, clean, ids", [
+    ("Sir Mark spoke to the Press Association about protests in [4].",
+     "Sir Mark spoke to the Press Association about protests.", [4]),
+    ("The figure was 773, as reported in [2].", "The figure was 773.", [2]),
+    ("According to [3], arrests rose.", "Arrests rose.", [3]),
+    ("He moved to [Brixton] in May.", "He moved to [Brixton] in May.", []),
+])
+def test_a_citation_written_as_a_noun_leaves_a_whole_sentence(written, clean, ids):
+    from qa.cite import parse_markers
+
+    text, found, _ = parse_markers(written, 5)
+    assert (text, found) == (clean, ids)

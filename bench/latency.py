@@ -1,0 +1,113 @@
+"""Latency as a user meets it: distinct questions, each from a cold prompt cache.
+
+    python bench/latency.py [--n 12] [--write docs/latency.md]
+
+For each question (the seed suite's answerable ones, then MultiHop-RAG dev queries, each asked
+once), the local model's prompt cache is emptied first, then `qa.answer.ask` runs as the app
+runs it. Printed per question: the prompt tokens of the answer call (the gate's prompt is the
+same prefix), the seconds to the first shown (checked) sentence, the total, and the ratio of
+qa's total to llama.cpp's own time for the same prompt and output: the answer prompt read
+once from a cold cache and the same number of tokens generated, through llama-cpp-python
+directly (the limit qa can approach; qa adds retrieval, evidence, the gate and the check).
+
+Both pipelines run in the same process on the same questions: `sentences` (the default: the
+model reads the evidence sentences) and `chunks` (whole chunks, as before evidence selection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa import prompts  # noqa: E402
+from qa.answer import ask, gather  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from qa.evals.cases import load_suite  # noqa: E402
+from qa.evals.run import prepare_store  # noqa: E402
+from qa.llm import local_llama, reset_local_state  # noqa: E402
+
+
+def llama_own(settings: Settings, messages: list[dict], n_out: int) -> float:
+    """Seconds llama-cpp-python takes, alone, to read these messages cold and write n_out tokens."""
+    llama = local_llama(settings)
+    llama.reset()
+    t = time.perf_counter()
+    llama.create_chat_completion(messages=messages, max_tokens=max(n_out, 1), temperature=0.0,
+                                 logit_bias={llama.token_eos(): -100.0})
+    return time.perf_counter() - t
+
+
+def one(question: str, settings: Settings, store) -> dict:
+    reset_local_state()
+    shown: list[float] = []
+    t = time.perf_counter()
+    ans = ask(question, settings, store, on_sentence=lambda s: shown.append(time.perf_counter() - t))
+    total = time.perf_counter() - t
+    passages, _ = gather(question, settings, store)
+    messages = prompts.messages("answer", passages, question=question.strip())
+    llama = local_llama(settings)
+    n_prompt = len(llama.tokenize(" ".join(m["content"] for m in messages).encode(), special=True))
+    n_out = len(llama.tokenize(ans.draft.encode(), add_bos=False)) if ans.draft else 0
+    own = llama_own(settings, messages, n_out) if ans.draft else None
+    return {"prompt": n_prompt, "first": shown[0] if shown else None, "total": total,
+            "ratio": total / own if own else None, "refused": ans.refused}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=12, help="questions (half seed, half MultiHop-RAG)")
+    ap.add_argument("--write", help="write the table as this command's figure block in a markdown file")
+    args = ap.parse_args()
+    base = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-lat-")), models_dir=Settings().model_dir)
+    seed, multi = load_suite("seed"), load_suite("multihop")
+    picks = [(seed, c) for c in seed.cases if not c.refuse][: args.n // 2]
+    picks += [(multi, c) for c in multi.cases if not c.refuse][: args.n - len(picks)]
+    stores = {s.suite: prepare_store(s, base) for s in (seed, multi)}
+    rows: dict[str, list[dict]] = {"sentences": [], "chunks": []}
+    for suite, case in picks:
+        store = stores[suite.suite]
+        for mode in rows:
+            s = store.settings.model_copy(deep=True)
+            s.evidence.sentences = mode == "sentences"
+            r = one(case.question, s, store)
+            rows[mode].append(r)
+            first = f"{r['first']:.1f}" if r["first"] is not None else "-"
+            ratio = f"{r['ratio']:.2f}" if r["ratio"] else "-"
+            print(f"{mode:9} {r['prompt']:5} tok  first {first:>5} s  total {r['total']:5.1f} s  "
+                  f"x{ratio}  {case.id}", flush=True)
+
+    def med(mode: str, key: str) -> float | None:
+        vals = [r[key] for r in rows[mode] if r[key] is not None]
+        return statistics.median(vals) if vals else None
+
+    def fmt(v: float | None, spec: str) -> str:
+        return format(v, spec) if v is not None else "—"
+
+    lines = [f"{len(picks)} distinct questions ({len(picks) - args.n // 2} MultiHop-RAG, the rest seed), "
+             "each from a cold prompt cache; medians", "",
+             "| pipeline | prompt tokens | first shown sentence, s | total, s | total / llama.cpp alone "
+             "| answered |", "|---|---|---|---|---|---|"]
+    for mode in rows:
+        lines.append(f"| {mode} | {fmt(med(mode, 'prompt'), '.0f')} | {fmt(med(mode, 'first'), '.1f')} | "
+                     f"{fmt(med(mode, 'total'), '.1f')} | {fmt(med(mode, 'ratio'), '.2f')} | "
+                     f"{sum(not r['refused'] for r in rows[mode])} of {len(rows[mode])} |")
+    a, b = med("sentences", "first"), med("chunks", "first")
+    if a and b:
+        lines += ["", f"first shown sentence, sentences / chunks: {a / b:.2f}"]
+    print("\n".join(lines))
+    if args.write:
+        from qa.provenance import collect, write_block
+
+        write_block(Path(args.write), " ".join(["python", "bench/latency.py", *sys.argv[1:]]),
+                    "\n".join(lines), collect(base, n=len(picks), evidence_tokens=base.evidence.tokens))
+
+
+if __name__ == "__main__":
+    main()
