@@ -169,6 +169,8 @@ def summarize(
     json_out: JsonOpt = False,
     model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
     flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
+    sentences: Annotated[Optional[int], typer.Option(
+        "--sentences", min=1, max=30, help="How many sentences (default QA_SUMMARY__MAX_SENTENCES).")] = None,
     source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
     until: UntilOpt = None,
 ):
@@ -184,6 +186,8 @@ def summarize(
     settings = _settings(model)
     if flag:
         settings.answer.policy = "flag"
+    if sentences:
+        settings.summary.max_sentences = sentences
     console = Console(stderr=True)
     try:
         store = open_store(settings)

@@ -22,6 +22,7 @@ Selection, per question:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from qa.chunking import split_sentences
 from qa.cite import content_words
@@ -41,10 +42,12 @@ FIRST_MARGIN = 0.5  # an article's best sentence goes first if it scores within 
 
 
 def select(question: str, passages: list[Passage], texts: dict[str, str], settings: EvidenceSettings,
-           embedder: str = "minilm", required: list[str] | None = None) -> list[Passage]:
+           embedder: str = "minilm", required: list[str] | None = None,
+           prefer: Callable[[str], float] | None = None) -> list[Passage]:
     """The evidence for question from the retrieved passages (best first), as passages over
     sentence spans, in canonical order. The `required` articles (the best of each outlet or
-    day the question names) give their best sentence first, whatever it scores."""
+    day the question names) give their best sentence first, whatever it scores; `prefer`
+    adds to a sentence's score (summaries prefer figures and quotes)."""
     from qa.embed import embed_batch
 
     cands = _sentences(passages, texts)
@@ -57,7 +60,8 @@ def select(question: str, passages: list[Passage], texts: dict[str, str], settin
     for (p, s, e, rank), v in zip(cands, vecs[1:]):
         words = _stems(texts[p.article_id][s:e])
         lexical = len(qwords & words) / len(qwords) if qwords else 0.0
-        scores.append(float(v @ vecs[0]) + lexical - RANK_WEIGHT * rank)
+        bonus = prefer(texts[p.article_id][s:e]) if prefer else 0.0
+        scores.append(float(v @ vecs[0]) + lexical - RANK_WEIGHT * rank + bonus)
     picked = _pick(cands, scores, texts, settings.tokens, required or [])
     return _merge(picked, cands, scores, texts)
 

@@ -58,10 +58,28 @@ def figures(article_id: str, text: str) -> list[KeyFact]:
                 clause = max(sentence.rfind(c, 0, start) for c in ",;:")
                 start = clause + 1 if clause >= 0 else 0
             taken_until = end
-            phrase = " ".join(sentence[start:end].split()[:9])
+            phrase = whole_phrase(sentence[start:end].split())
             facts.append(KeyFact(kind="figure", text=phrase, article_id=article_id,
                                  start=s, end=e, quote=sentence))
     return facts
+
+
+_BOUNDARY_WORDS = {"to", "for", "as", "which", "that", "because", "after", "while", "so", "when", "who"}
+MAX_PHRASE_WORDS = 12
+
+
+def whole_phrase(words: list[str]) -> str:
+    """A figure's phrase that ends where a phrase ends: the clause, or when that is long, the
+    words before the first linking word after the figure ("48 to 63 officers | to manage ...");
+    a phrase that still runs on is cut at a word boundary and marked with "…"."""
+    if len(words) <= MAX_PHRASE_WORDS:
+        return " ".join(words)
+    for i in range(2, len(words) - 1):
+        if words[i].lower() in _BOUNDARY_WORDS and not words[i + 1][:1].isdigit():
+            if i <= MAX_PHRASE_WORDS:
+                return " ".join(words[:i]).rstrip(",;:")
+            break
+    return " ".join(words[:MAX_PHRASE_WORDS]).rstrip(",;:") + " …"
 
 
 def quotes(article_id: str, text: str) -> list[KeyFact]:

@@ -8,19 +8,21 @@ token budget are summarised in parts and merged (map-reduce).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from qa import prompts
+from qa import evidence, prompts
 from qa.answer import check_draft, default_complete
-from qa.cite import citations_of, render_sentences
-from qa.config import Settings
+from qa.cite import citations_of, content_words, render_sentences
+from qa.config import EvidenceSettings, Settings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract
 from qa.models import Citation, Passage, Sentence
+from qa.numbers import number_values
 from qa.retrieve import Filters, search
 from qa.store import Store
 
@@ -70,6 +72,8 @@ def summarize_article(ref: str, settings: Settings, store: Store, *, complete: C
     if article is None:
         raise NotFound(f"no article with id {article_id!r}")
     passages = store.article_passages(article_id)
+    if settings.summary.select:
+        passages = choose(article.title, passages, store, settings)
     summary = _summarize(passages, "summary", {}, settings, store, complete, progress)
     return summary.model_copy(update={"subject": article.title, "article_ids": [article_id],
                                       "key_facts": extract(article_id, article.text)})
@@ -85,11 +89,45 @@ def summarize_query(query: str, settings: Settings, store: Store, *, filters: Fi
     if not passages:
         return Summary(subject=query, text="No stored article is about this topic.", refused=True,
                        model=settings.model)
+    if settings.summary.select:
+        passages = choose(query, passages, store, settings)
     summary = _summarize(passages, "summary_query", {"query": query}, settings, store, complete,
                          progress)
     facts = [f for a in ids for f in extract(a, store.text(a))
              if any(p.article_id == f.article_id and p.start <= f.start < p.end for p in passages)]
     return summary.model_copy(update={"subject": query, "article_ids": ids, "key_facts": facts})
+
+
+_SPEECH = re.compile(r"[\"“”]|\b(said|says|told|warned|added|according to)\b", re.IGNORECASE)
+
+
+def newsworthy(sentence: str) -> float:
+    """What a summary prefers beside relevance to the subject: figures and quotations."""
+    return 0.2 * bool(number_values(sentence)) + 0.2 * bool(_SPEECH.search(sentence))
+
+
+def choose(subject: str, passages: list[Passage], store: Store, settings: Settings) -> list[Passage]:
+    """The sentences that carry the news, under the summary's token budget: the answer
+    pipeline's evidence selection with the subject (title or topic) as the question, the lead
+    favoured by its rank, figures and quotes by `newsworthy`."""
+    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+    ev = EvidenceSettings(tokens=settings.summary.evidence_tokens, chunks=len(passages) or 1)
+    return evidence.select(subject, passages, texts, ev, settings.embedder, prefer=newsworthy) or passages
+
+
+def drop_repeats(kept: list[Sentence], threshold: float = 0.6) -> list[Sentence]:
+    """Sentences that state what an earlier shown one states (most of their content words
+    are its) are hidden, with the reason."""
+    out: list[Sentence] = []
+    for s in kept:
+        words = content_words(s.text)
+        twin = next((i for i, o in enumerate(out, 1) if words and len(words & content_words(o.text))
+                     / len(words | content_words(o.text)) >= threshold), None)
+        if twin is not None and s.kind == "claim":
+            s.shown, s.reason = False, f"repeats sentence {twin} of the summary"
+            continue
+        out.append(s)
+    return out
 
 
 def _groups(passages: list[Passage], budget_tokens: int) -> list[list[int]]:
@@ -112,7 +150,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     cfg = settings.summary
     usage: dict[str, int] = {}
     timings: dict[str, float] = {}
-    bounds = {"n_max": str(cfg.max_sentences)}
+    bounds = {"n_max": str(cfg.max_sentences), "words": str(cfg.max_words)}
     groups = _groups(passages, cfg.token_budget)
     t = time.perf_counter()
     if len(groups) == 1:
@@ -122,7 +160,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
         parts = []
         for i, group in enumerate(groups, 1):
             part = _call(complete, settings, template, passages, group,
-                         {**values, "n_max": "3"}, usage, progress,
+                         {**values, **bounds, "n_max": "3"}, usage, progress,
                          f"summarising part {i} of {len(groups)}")
             parts.append(part)
         about = f" about: {values['query']}" if "query" in values else ""
@@ -136,6 +174,9 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     t = time.perf_counter()
     sentences, kept, texts, _ = check_draft(draft, passages, store, settings, complete, usage)
     timings["check"] = time.perf_counter() - t
+    kept = drop_repeats(kept)
+    for extra in kept[cfg.max_sentences:]:
+        extra.shown, extra.reason = False, f"beyond the {cfg.max_sentences} sentences asked for"
     kept = kept[:cfg.max_sentences]
     return Summary(subject="", text=render_sentences(kept),
                    refused=not any(s.supported for s in sentences if s.kind == "claim"),

@@ -157,19 +157,21 @@ def build(settings: Settings, store):
         yield chat, pairs, render_sources(ans, store, key) + (sources or ""), counter, note
 
     def summarize(kind: str, article: str | None, query: str, source: str, since: str, until: str,
-                  progress=gr.Progress()):
+                  n: float = 4, progress=gr.Progress()):
         def tick(what: str) -> None:
             progress(0.5, desc=what)
+        wanted = settings.model_copy(deep=True)
+        wanted.summary.max_sentences = int(n or settings.summary.max_sentences)
         with lock:
             if kind == "Article":
                 if not article:
                     raise gr.Error("Pick an article first.")
-                s = summarize_article(article.rsplit(" · ", 1)[-1], settings, store, progress=tick)
+                s = summarize_article(article.rsplit(" · ", 1)[-1], wanted, store, progress=tick)
             else:
                 if not query.strip():
                     raise gr.Error("Type a topic to summarise.")
                 f = Filters(source=source or None, since=since or None, until=until or None)
-                s = summarize_query(query, settings, store, filters=f, progress=tick)
+                s = summarize_query(query, wanted, store, filters=f, progress=tick)
         key = f"s{abs(hash((kind, article, query)))}"
         facts = "".join(
             f"<li>{html.escape(f.text)}</li>" if f.kind == "figure" else
@@ -240,12 +242,14 @@ def build(settings: Settings, store):
                         src = gr.Textbox(label="Outlet (optional)")
                         since = gr.Textbox(label="Since YYYY-MM-DD")
                         until = gr.Textbox(label="Until YYYY-MM-DD")
+                    length = gr.Slider(1, 10, value=settings.summary.max_sentences, step=1,
+                                       label="Sentences")
                     go = gr.Button("Summarise", variant="primary")
                     summary = gr.HTML(elem_id="qa-summary")
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     summary_sources = gr.HTML(elem_id="qa-summary-sources")
-            go.click(summarize, [kind, pick, topic, src, since, until], [summary, summary_sources],
+            go.click(summarize, [kind, pick, topic, src, since, until, length], [summary, summary_sources],
                      api_name="summarize")
         with gr.Tab("Library"):
             files = gr.File(label="Add articles (.txt .md .html .jsonl)", file_count="multiple",

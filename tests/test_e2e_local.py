@@ -58,3 +58,21 @@ def test_an_abandoned_stream_does_not_block_the_next_call(seed_store):
     t.join(timeout=300)
     assert not t.is_alive() and box["out"].strip(), box
     abandoned.close()
+
+
+def test_the_gate_probability_separates_answerable_from_unanswerable(seed_store):
+    """P(yes) read from the real model's logits: higher where the evidence answers."""
+    from qa import prompts
+    from qa.answer import gather
+    from qa.llm import yes_probability
+
+    s = seed_store.settings
+
+    def p(q: str) -> float:
+        passages, _ = gather(q, s, seed_store)
+        value = yes_probability(s, prompts.messages("gate", passages, question=q))
+        assert value is not None and 0 <= value <= 1
+        return value
+
+    assert p("How many arrests has live facial recognition led to?") > p(
+        "What is the name of the Mayor of London's dog?")

@@ -6,7 +6,7 @@ import pytest
 from qa.keyfacts import extract
 from qa.summarize import _groups, resolve_article, summarize_article, summarize_query
 
-from .conftest import SEEDS, digits_not_in, shown_claims
+from .conftest import SEEDS, FakeLLM, digits_not_in, shown_claims
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,7 @@ def test_fake_llm_summary_is_checked_and_cited(seed_store, fake_llm):
 def test_fake_llm_long_input_is_mapped_and_reduced(seed_store, fake_llm):
     settings = seed_store.settings.model_copy(deep=True)
     settings.summary.token_budget = 300  # force several parts
+    settings.summary.select = False  # the whole article, as for a long input
     passages = seed_store.article_passages(seed_store.list_articles()[0]["id"])
     n_parts = len(_groups(passages, 300))
     assert n_parts > 1
@@ -92,3 +93,36 @@ def test_local_model_summary_of_seed(seed_store):
     for x in shown_claims(s):  # the tests' own oracle, not qa's checker
         assert x.spans and not digits_not_in(x.text, text), x
     assert all(text[c.start:c.end] == c.quote for c in s.citations)
+
+
+def test_key_figures_are_whole_phrases():
+    from qa.keyfacts import whole_phrase
+
+    words = "48 to 63 officers to manage the growing number of protests in the capital".split()
+    assert whole_phrase(words) == "48 to 63 officers"
+    assert whole_phrase("more than 1,000 arrests".split()) == "more than 1,000 arrests"
+    long = ("12 " + "very " * 20 + "long things").split()
+    assert whole_phrase(long).endswith(" …")
+
+
+def test_fake_llm_summary_hides_a_repeated_sentence(seed_store, fake_llm):
+    """The same claim twice (the old summary repeated the public order team under [3] and [4]):
+    the second is hidden with its reason, the first is shown."""
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=FakeLLM().enqueue("x"))
+    n = next(i for i, p in enumerate(s.passages, 1) if "48 to 63" in p.text)
+    same = f"The Met is also increasing its public order team from 48 to 63 officers [{n}]."
+    fake_llm.enqueue(f"{same} The Met is increasing its public order team from 48 to 63 officers [{n}].")
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
+    first, second = s.sentences
+    assert first.shown and not second.shown and "repeats sentence 1" in second.reason
+    assert s.text.count("48 to 63") == 1
+
+
+def test_fake_llm_summary_reads_the_chosen_sentences_not_the_article(seed_store, fake_llm):
+    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
+    article = seed_store.text(s.article_ids[0])
+    read = sum(p.end - p.start for p in s.passages)
+    assert read < 0.6 * len(article)
+    assert any("double its use" in p.text for p in s.passages)  # the lead
+    assert any("1,000 arrests" in p.text for p in s.passages)  # the key figure

@@ -110,5 +110,5 @@ def test_gradio_client_ask_and_summarize(app_url):
     assert "260" in str(chat[-1]["content"])
     assert "£260 million" in sources
     summary, summary_sources = client.predict("Topic", None, "facial recognition", "", "", "",
-                                              api_name="/summarize")
+                                              4, api_name="/summarize")
     assert "Key facts" in summary and "qa-cite" in summary and "<mark>" in summary_sources

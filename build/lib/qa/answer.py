@@ -6,12 +6,15 @@ import re
 import time
 from collections.abc import Callable, Iterator
 
-from qa import evidence, prompts
+from qa import evidence, prompts, questions
 from qa.cite import (
     Evidence,
     check_sentences,
     citations_of,
+    content_words,
+    hard_checks,
     is_refusal,
+    parse_markers,
     render_sentences,
     split_answer,
 )
@@ -47,21 +50,10 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     complete = complete or default_complete()
     timings: dict[str, float] = {}
     usage: dict[str, int] = {}
-    t = time.perf_counter()
-    ev = settings.evidence
-    passages = search(store, question, settings.retrieval, filters=filters,
-                      k=ev.chunks if ev.sentences else None)
-    timings["retrieve"] = time.perf_counter() - t
+    passages, refused = gather(question, settings, store, filters, timings)
     extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
-    if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
-        return refusal(question, "no passage is about this question", passages, **extra)
-    if ev.sentences:
-        t = time.perf_counter()
-        texts = {a: store.text(a) for a in {p.article_id for p in passages}}
-        passages = evidence.select(question, passages, texts, ev, settings.embedder)
-        timings["evidence"] = time.perf_counter() - t
-    else:
-        passages = prompts.within_budget(passages, settings.answer.passage_tokens)
+    if refused:
+        return refusal(question, refused, passages, **extra)
 
     if settings.answer.gate:
         t = time.perf_counter()
@@ -76,11 +68,12 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
                           max_tokens=settings.answer.max_tokens, stream=True, usage=usage):
         draft += piece
-        checker.feed(draft)
+        checker.feed(split_direct(draft)[1])
     raw = draft.strip()
     timings["generate"] = time.perf_counter() - t - checker.seconds
     extra["draft"] = raw
-    sentences, kept, texts, dropped = checker.finish(raw)
+    said, body = split_direct(raw)
+    sentences, kept, texts, dropped = checker.finish(body)
     timings["check"] = checker.seconds
     if not any(s.kind == "claim" for s in sentences):
         return refusal(question, "the model found no answer in the passages", passages,
@@ -88,9 +81,88 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     if not any(s.supported for s in sentences if s.kind == "claim"):
         return refusal(question, "no sentence of the draft answer was supported by its citations",
                        passages, rejected=sentences, dropped_citations=dropped, **extra)
-    return Answer(question=question, text=render_sentences(kept), refused=False, sentences=sentences,
-                  citations=citations_of(kept, passages, texts), dropped_citations=dropped,
-                  passages=passages, **extra)
+    direct = direct_answer(said, kept, passages)
+    if said:
+        sentences.insert(0, direct)
+    text = render_sentences(kept)
+    return Answer(question=question, answer=direct.text.rstrip(".") if direct.shown else "",
+                  text=f"{direct.text} {text}" if direct.shown else text, refused=False,
+                  sentences=sentences, citations=citations_of(kept, passages, texts),
+                  dropped_citations=dropped, passages=passages, **extra)
+
+
+_DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
+
+
+def split_direct(draft: str) -> tuple[str, str]:
+    """("the direct answer", the rest) of a draft that opens with an "Answer: ..." line, as the
+    answer prompt asks; ("", draft) when it does not. While the line is still being written,
+    the rest is empty."""
+    text = draft.lstrip()
+    m = _DIRECT.match(text)
+    if not m:
+        return "", draft
+    line, newline, rest = text[m.end():].partition("\n")
+    return line.strip(), rest if newline else ""
+
+
+def direct_answer(said: str, kept: list[Sentence], passages: list[Passage]) -> Sentence:
+    """The direct answer as a sentence, shown when the shown claims support it: Yes / No
+    when a claim is supported, a name or number only when the passages those claims cite
+    contain it (numbers by value, names word for word)."""
+    claims = [s for s in kept if s.kind == "claim" and s.supported]
+    text, _, _ = parse_markers(said, len(passages))
+    text = text.strip().rstrip(".")
+    if not text or is_refusal(text):
+        return Sentence(text=text, kind="answer", shown=False, reason="no direct answer")
+    polar = re.match(r"(yes|no)\b", text, re.IGNORECASE)
+    text = polar.group(1).capitalize() if polar else text
+    cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in
+                     (passages[n - 1] for n in s.citations))
+    problem = None if polar else hard_checks(text, cited) or (
+        None if content_words(text) & content_words(cited) else "not in the cited passages")
+    if not claims or problem:
+        return Sentence(text=text, kind="answer", supported=False, shown=False,
+                        reason=problem or "no claim supports it")
+    return Sentence(text=f"{text}.", kind="answer", reason="stated in the passages the shown claims "
+                    "cite" if not polar else "the verdict the shown claims give (not checked by rule)")
+
+
+def gather(question: str, settings: Settings, store: Store, filters: Filters | None = None,
+           timings: dict[str, float] | None = None) -> tuple[list[Passage], str]:
+    """What the model will read for question: (passages, "") or, when nothing retrieved is
+    about it, (the retrieved passages, why it is refused without calling the model)."""
+    timings = {} if timings is None else timings
+    ev = settings.evidence
+    t = time.perf_counter()
+    passages = search(store, question, settings.retrieval, filters=filters,
+                      k=ev.chunks if ev.sentences else None)
+    timings["retrieve"] = time.perf_counter() - t
+    if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
+        return passages, "no passage is about this question"
+    if not ev.sentences:
+        return prompts.within_budget(passages, settings.answer.passage_tokens), ""
+    t = time.perf_counter()
+    passages, required = with_named(question, passages, store, settings, filters)
+    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+    passages = evidence.select(question, passages, texts, ev, settings.embedder, required)
+    timings["evidence"] = time.perf_counter() - t
+    return passages, ""
+
+
+def with_named(question: str, passages: list[Passage], store: Store, settings: Settings,
+               filters: Filters | None) -> tuple[list[Passage], list[str]]:
+    """The passages plus a search of their own for each outlet and day the question names
+    (qa.questions), and the best article of each such search."""
+    found = {p.chunk_id for p in passages}
+    required: list[str] = []
+    for slot in questions.slots(question, list(store.catalog().sources), filters):
+        hits = search(store, question, settings.retrieval, k=3, filters=slot.filters)
+        if hits:
+            required.append(hits[0].article_id)
+        passages = passages + [h for h in hits if h.chunk_id not in found]
+        found |= {h.chunk_id for h in hits}
+    return passages, required
 
 
 def gate(question: str, passages: list[Passage], settings: Settings, complete: Complete,
@@ -140,18 +212,27 @@ class DraftChecker:
         if self.on_sentence is None or not _SENTENCE_END.search(draft):
             return
         sentences, _ = split_answer(draft, len(self.passages))
-        for s in self._check(sentences[:-1])[self.shown:]:
-            if s.supported or self.settings.answer.policy == "flag":
-                self.on_sentence(s)
-            self.shown += 1
+        self._hand_out(self._check(sentences[:-1]))
 
     def finish(self, raw: str) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
-        """(all sentences, those to show, article texts, dropped citations)."""
+        """(all sentences, those to show, article texts, dropped citations); the sentences not
+        handed out yet (the last one, at least) go to on_sentence now."""
         sentences, dropped = split_answer(raw, len(self.passages))
         sentences = self._check(sentences)
+        if self.on_sentence is not None:
+            self._hand_out(sentences)
         for s in sentences:
-            s.shown = s.supported or self.settings.answer.policy == "flag"
+            s.shown = self._shows(s)
         return sentences, [s for s in sentences if s.shown], self.texts, dropped
+
+    def _shows(self, s: Sentence) -> bool:
+        return s.supported or self.settings.answer.policy == "flag"
+
+    def _hand_out(self, checked: list[Sentence]) -> None:
+        for s in checked[self.shown:]:
+            if self._shows(s):
+                self.on_sentence(s)  # type: ignore[misc]
+            self.shown += 1
 
     def _check(self, sentences: list[Sentence]) -> list[Sentence]:
         t = time.perf_counter()

@@ -29,6 +29,14 @@ _MARKER = re.compile(
     re.IGNORECASE,
 )
 _LITERAL_N = re.compile(r"\s*\[n\]", re.IGNORECASE)
+# A citation written as a noun at the end of a clause ("... spoke about protests in [4].",
+# "as reported in [2]"): the words that lean on it go with the marker, so the sentence stays whole.
+_CITED_AS_NOUN = re.compile(
+    r"\s*,?\s*\b(?:as (?:stated|reported|mentioned|said|noted|shown|described) in|"
+    r"(?:stated|reported|mentioned|described|noted) in|according to|see|in|from|per|by)"
+    r"(?=\s*(?:\[[^\]\n]{1,20}\]\s*)+(?:[.,;:!?]|$))", re.IGNORECASE)
+_LEADING_CITE = re.compile(r"^\s*(?:according to|as (?:stated|reported|mentioned|said|noted|shown) in|in)"
+                           r"\s*((?:\[[^\]\n]{1,20}\]\s*)+),\s*", re.IGNORECASE)
 _MOVE_BEFORE_STOP = re.compile(r"([.!?])((?:[ \t]*(?:\[[^\]\n]{1,20}\]|【[^】\n]{1,20}】))+)")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{12,})[\"“”]")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|(?:of|de|van|von)\b(?=\s+[A-Z])))*")
@@ -65,6 +73,10 @@ def parse_markers(text: str, n_passages: int) -> tuple[str, list[int], int]:
     ids: list[int] = []
     dropped = len(_LITERAL_N.findall(text))
     text = _LITERAL_N.sub("", text)
+    if lead := _LEADING_CITE.match(text):  # "According to [3], it rose." -> "It rose. [3]"
+        rest = text[lead.end():]
+        text = rest[:1].upper() + rest[1:] + " " + lead.group(1)
+    text = _CITED_AS_NOUN.sub("", text)
 
     def take(m: re.Match) -> str:
         nonlocal dropped

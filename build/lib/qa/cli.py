@@ -120,6 +120,8 @@ def _echo_sentence(s) -> None:
 
 
 def _sentence_line(s) -> str:
+    if s.kind == "answer":
+        return f"Answer: {s.text}"
     if s.kind == "gap":
         return f"· {s.text}"
     return f"{'✓' if s.supported else '✗'} {s.text} {''.join(f'[{n}]' for n in s.citations)}"
@@ -141,6 +143,8 @@ def _print_answer(ans, streamed: bool = False) -> None:
         for s in ans.sentences[1:]:
             typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
         return
+    if streamed and getattr(ans, "answer", ""):
+        typer.secho(f"Answer: {ans.answer}", bold=True)
     for s in ans.sentences:
         if s.shown and not streamed:
             typer.secho(_sentence_line(s), fg=None if s.supported else "red")
@@ -165,6 +169,8 @@ def summarize(
     json_out: JsonOpt = False,
     model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
     flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
+    sentences: Annotated[Optional[int], typer.Option(
+        "--sentences", min=1, max=30, help="How many sentences (default QA_SUMMARY__MAX_SENTENCES).")] = None,
     source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
     until: UntilOpt = None,
 ):
@@ -180,6 +186,8 @@ def summarize(
     settings = _settings(model)
     if flag:
         settings.answer.policy = "flag"
+    if sentences:
+        settings.summary.max_sentences = sentences
     console = Console(stderr=True)
     try:
         store = open_store(settings)
@@ -284,6 +292,7 @@ def run_eval(
     import time as _time
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from qa.evals.cases import load_suite
@@ -320,7 +329,7 @@ def run_eval(
     for h in head:
         table.add_column(h)
     for r in rows:
-        table.add_row(*r)
+        table.add_row(*map(escape, r))
     Console().print(table)
     out = out or Path("runs") / f"{spec.suite}-{_time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

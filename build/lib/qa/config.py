@@ -92,7 +92,13 @@ class AnswerSettings(BaseModel):
 
 class SummarySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    max_sentences: int = Field(5, ge=1, le=30, description="Sentences asked for; more are cut.")
+    max_sentences: int = Field(4, ge=1, le=30, description="Sentences asked for; more are cut.")
+    max_words: int = Field(90, ge=10, description="Words asked for (the model is told; not cut).")
+    select: bool = Field(
+        True, description="Choose the sentences that carry the news (lead, figures, quotes) under "
+        "`evidence_tokens` before the model writes (the answer pipeline's evidence selection); "
+        "off: the model reads the whole article, in parts when it is long.")
+    evidence_tokens: int = Field(450, ge=50, description="Most tokens of chosen sentences per summary.")
     token_budget: int = Field(
         1500, ge=200, description="Passage tokens read per model call; longer inputs are "
         "summarised in parts and merged. The local 1.5B reads ~27-40 tokens/s on 2 cores.")

@@ -22,6 +22,7 @@ Selection, per question:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from qa.chunking import split_sentences
 from qa.cite import content_words
@@ -41,9 +42,12 @@ FIRST_MARGIN = 0.5  # an article's best sentence goes first if it scores within 
 
 
 def select(question: str, passages: list[Passage], texts: dict[str, str], settings: EvidenceSettings,
-           embedder: str = "minilm") -> list[Passage]:
+           embedder: str = "minilm", required: list[str] | None = None,
+           prefer: Callable[[str], float] | None = None) -> list[Passage]:
     """The evidence for question from the retrieved passages (best first), as passages over
-    sentence spans, in canonical order."""
+    sentence spans, in canonical order. The `required` articles (the best of each outlet or
+    day the question names) give their best sentence first, whatever it scores; `prefer`
+    adds to a sentence's score (summaries prefer figures and quotes)."""
     from qa.embed import embed_batch
 
     cands = _sentences(passages, texts)
@@ -56,8 +60,9 @@ def select(question: str, passages: list[Passage], texts: dict[str, str], settin
     for (p, s, e, rank), v in zip(cands, vecs[1:]):
         words = _stems(texts[p.article_id][s:e])
         lexical = len(qwords & words) / len(qwords) if qwords else 0.0
-        scores.append(float(v @ vecs[0]) + lexical - RANK_WEIGHT * rank)
-    picked = _pick(cands, scores, texts, settings.tokens)
+        bonus = prefer(texts[p.article_id][s:e]) if prefer else 0.0
+        scores.append(float(v @ vecs[0]) + lexical - RANK_WEIGHT * rank + bonus)
+    picked = _pick(cands, scores, texts, settings.tokens, required or [])
     return _merge(picked, cands, scores, texts)
 
 
@@ -91,14 +96,18 @@ def _tokens(picked: set[int], cands, texts) -> int:
     return total
 
 
-def _pick(cands, scores, texts, budget: int) -> set[int]:
-    """Indices of the sentences chosen: each article's best first, then the best of the rest,
-    each with the sentence it leans on, while they fit the budget (at least one)."""
+def _pick(cands, scores, texts, budget: int, required: list[str]) -> set[int]:
+    """Indices of the sentences chosen: the required articles' best, then each other close
+    article's best, then the best of the rest, each with the sentence it leans on, while they
+    fit the budget (at least one)."""
     order = sorted(range(len(cands)), key=lambda i: -scores[i])
-    firsts: dict[str, int] = {}
+    best = {}
     for i in order:
+        best.setdefault(cands[i][0].article_id, i)
+    firsts = {a: best[a] for a in required if a in best}
+    for a, i in best.items():
         if scores[i] >= scores[order[0]] - FIRST_MARGIN:
-            firsts.setdefault(cands[i][0].article_id, i)
+            firsts.setdefault(a, i)
     queue = list(firsts.values()) + [i for i in order if i not in firsts.values()]
     picked: set[int] = set()
     for i in queue:

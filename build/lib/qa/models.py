@@ -74,9 +74,10 @@ class Span(BaseModel):
 
 class Sentence(BaseModel):
     text: str
-    kind: Literal["claim", "gap"] = Field(
-        "claim", description="claim: a statement, checked against its citations; gap: a statement "
-        "of what the passages do not say (nothing to cite, shown as such).")
+    kind: Literal["answer", "claim", "gap"] = Field(
+        "claim", description="answer: the direct answer (Yes / No / a name, number or date), shown "
+        "first when a claim supports it; claim: a statement, checked against its citations; gap: a "
+        "statement of what the passages do not say (nothing to cite, shown as such).")
     citations: list[int] = Field(default_factory=list)
     supported: bool = True
     shown: bool = Field(True, description="Shown to the user: supported, or kept and marked "
@@ -88,6 +89,8 @@ class Sentence(BaseModel):
 
 class Answer(BaseModel):
     question: str
+    answer: str = Field("", description="The direct answer (Yes / No / a name, number or date), "
+                        "empty when the model gave none or no shown claim supports it.")
     text: str
     refused: bool = False
     sentences: list[Sentence] = Field(default_factory=list)

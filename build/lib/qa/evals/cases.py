@@ -27,6 +27,7 @@ class EvalCase(BaseModel):
     refuse: bool = Field(False, description="The right answer is a refusal.")
     cite: str | None = Field(None, description="Words the cited span must contain.")
     question_type: str = Field("", description="A label to break results down by (MultiHop-RAG's type).")
+    answer: str = Field("", description="The gold short answer, for MultiHop-RAG's own (lenient) metric.")
     cite_article: str | None = Field(None, description="Title prefix of the article to cite.")
     gold_facts: list[str] = Field(default_factory=list,
                                   description="Evidence sentences: a retrieved chunk is relevant "
@@ -73,7 +74,7 @@ def load_multihop(per_type: dict[str, int] | None = None, folder: Path = MULTIHO
         taken[kind] = taken.get(kind, 0) + 1
         null = kind == "null"
         cases.append(EvalCase(
-            id=f"mh-{q['id']}-{kind}", question=q["query"], question_type=kind,
+            id=f"mh-{q['id']}-{kind}", question=q["query"], question_type=kind, answer=q["answer"],
             facts=[] if null else [[q["answer"]]], refuse=null,
             gold_facts=[e["fact"] for e in q["evidence_list"]]))
     name = "multihop" if per_type is None else f"multihop{sum(per_type.values())}"

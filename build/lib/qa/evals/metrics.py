@@ -39,6 +39,12 @@ def _has_words(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
+def multihop_match(prediction: str, gold: str) -> bool:
+    """MultiHop-RAG's own answer metric (its qa_evaluate.py): the lower-cased prediction and
+    gold answer share at least one whitespace-separated word. Lenient: reported beside ours."""
+    return bool(set(prediction.lower().split()) & set(gold.lower().split()))
+
+
 def facts_ok(groups: list[list[str]], answer: str) -> bool:
     return all(any(matches(a, answer) for a in group) for group in groups)
 

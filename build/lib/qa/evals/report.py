@@ -9,7 +9,8 @@ from pathlib import Path
 
 from qa.evals.run import GATED, STAGES, RunResult
 
-SHOWN = [*GATED, "answer_rate", "hits@10", "map@10", "total_p50_s", "total_p95_s",
+SHOWN = [*GATED, "answer_accuracy_multihop_metric", "answer_rate", "hits@10", "map@10",
+         "gate_p50_s", "generate_p50_s", "total_p50_s", "total_p95_s", "prompt_tokens_p50",
          "prompt_tokens", "completion_tokens", "errors"]
 
 

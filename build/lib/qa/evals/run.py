@@ -30,6 +30,8 @@ class CaseResult(BaseModel):
     expected_refusal: bool = False
     expects_cite: bool = False
     refused: bool = False
+    gold_answer: str = ""
+    direct: str = Field("", description="The answer's direct answer (Yes / No / a name ...), if any.")
     facts_ok: bool | None = None
     cite_ok: bool | None = None
     error: str | None = None
@@ -75,7 +77,7 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
     from qa.retrieve import search
 
     row = CaseResult(id=case.id, question=case.question, question_type=case.question_type,
-                     expected_refusal=case.refuse, expects_cite=bool(case.cite))
+                     expected_refusal=case.refuse, expects_cite=bool(case.cite), gold_answer=case.answer)
     try:
         gold = case.gold_facts or ([case.cite] if case.cite else [])
         if gold:
@@ -85,7 +87,7 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
         ans = ask(case.question, settings, store, complete=complete)
         row.timings = {**ans.timings, "total": time.perf_counter() - t}
         row.usage = ans.usage
-        row.refused, row.answer = ans.refused, ans.text
+        row.refused, row.answer, row.direct = ans.refused, ans.text, ans.answer
         row.reason = "; ".join(s.reason for s in ans.sentences if not s.supported or ans.refused)
         row.citations = [c.model_dump(include={"n", "title", "start", "end", "quote"})
                          for c in ans.citations]
@@ -128,6 +130,11 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
         "refusal_recall": m.rate([r.refused for r in should]),
         "answer_rate": m.rate([not r.refused and r.error is None for r in answerable]),
     }
+    golden = [r for r in rows if r.gold_answer]
+    # MultiHop-RAG's metric on what a user reads; a refusal reads as its "Insufficient information."
+    out["answer_accuracy_multihop_metric"] = m.rate([
+        r.error is None and m.multihop_match("insufficient information." if r.refused else r.answer,
+                                             r.gold_answer) for r in golden])
     pairs = [r.alce_before for r in ok if r.alce_before]
     out["citation_recall_before_check"] = m.rate([p[0] for p in pairs]) if pairs else None
     out["citation_precision_before_check"] = m.rate([p[1] for p in pairs]) if pairs else None
@@ -144,6 +151,8 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
         out[f"{stage}_p50_s"] = m.percentile(vals, 50)
         out[f"{stage}_p95_s"] = m.percentile(vals, 95)
     out["prompt_tokens"] = float(sum(r.usage.get("prompt_tokens", 0) for r in ok))
+    read = [r.usage["prompt_tokens"] for r in ok if r.usage.get("prompt_tokens")]
+    out["prompt_tokens_p50"] = m.percentile(read, 50)  # per answered question
     out["completion_tokens"] = float(sum(r.usage.get("completion_tokens", 0) for r in ok))
     return out
 

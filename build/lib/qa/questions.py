@@ -1,0 +1,60 @@
+"""Question analysis: the outlets and days a question names, matched against what the store
+holds, so that each gets its own retrieval.
+
+"Did The Verge and Wired both report ...?" needs evidence from The Verge and from Wired;
+ranked together, one outlet's chunks can crowd out the other's. So every outlet of the store's
+catalogue that the question names (any outlet, not a fixed list), and every day it names,
+becomes a slot: a search of its own, filtered to that outlet or day, whose best article is
+then sure to give the model a sentence. A question that names none has no slots and is
+answered from one search, as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from qa.dates import dates_in
+from qa.filters import Filters
+
+__all__ = ["Slot", "slots"]
+_SPLIT = re.compile(r"\s+[|\-–—]\s+")  # "The Roar | Sports Writers Blog", "The Independent - Sports"
+
+
+class Slot(BaseModel):
+    """One thing the question names, and the filter that finds its evidence."""
+
+    what: str = Field(description="The outlet or day as named, for the reader: 'The Verge', '2023-10-18'.")
+    filters: Filters
+
+
+def slots(question: str, outlets: list[str], filters: Filters | None = None) -> list[Slot]:
+    """The outlets of `outlets` (the store's) and the days the question names, each as a
+    slot; the caller's own filters apply inside every slot (an outlet the caller chose
+    already leaves no outlet slots)."""
+    base = filters or Filters()
+    named = [] if base.source else [o for o in outlets if o and _named(question, o)]
+    named = [o for o in named if not any(o != other and o in other for other in named)]  # longest
+    out = [Slot(what=o, filters=base.model_copy(update={"source": o})) for o in sorted(named)]
+    days, _ = dates_in(question)
+    return out + [Slot(what=d, filters=base.model_copy(update={"since": d, "until": d}))
+                  for d in sorted(days)]
+
+
+def _named(question: str, outlet: str) -> bool:
+    """Does the question name the outlet: whole, or its first part ("The Roar" of "The Roar |
+    Sports Writers Blog"), with or without "The"? A name of two words or more matches in any
+    case; a one-word name ("Wired", "The Age") only as capitalised, since it is also a word."""
+    for form in {outlet.strip(), _SPLIT.split(outlet)[0].strip()}:
+        bare = re.sub(r"^the\s+", "", form, flags=re.IGNORECASE)
+        if len(bare.split()) >= 2:
+            if _has(question, bare, re.IGNORECASE):
+                return True
+        elif len(bare) >= 3 and bare[:1].isupper() and _has(question, bare, 0):
+            return True
+    return False
+
+
+def _has(text: str, phrase: str, flags: int) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, flags) is not None
