@@ -2,6 +2,7 @@
 seed article, the eval suites and the MultiHop-RAG data come inside the package."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -13,7 +14,10 @@ from .conftest import MODELS_DIR, ROOT
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp), str(ROOT)],
+    src = tmp / "src"  # a copy: building in the checkout would leave build/ there
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".qa", ".git", "runs", "build",
+                                                            "*.egg-info", "__pycache__", ".*_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp), str(src)],
                    check=True, capture_output=True)
     (wheel,) = tmp.glob("qa-*.whl")
     target = tmp / "site"

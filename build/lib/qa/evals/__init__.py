@@ -1,1 +1,0 @@
-"""Regression evals: cases as YAML, metrics, runs, baseline diffs and reports."""
