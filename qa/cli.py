@@ -136,6 +136,8 @@ def _read_lines(path: Path) -> list[str]:
 def _print_answer(ans, streamed: bool = False) -> None:
     """The answer (its shown sentences unless they were streamed already), the sentences the
     check removed with why, and the sources."""
+    from qa.models import Answer
+
     if ans.refused:
         typer.secho(ans.text, bold=True)
         if ans.sentences:
@@ -143,7 +145,7 @@ def _print_answer(ans, streamed: bool = False) -> None:
         for s in ans.sentences[1:]:
             typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
         return
-    if streamed and getattr(ans, "answer", ""):
+    if streamed and isinstance(ans, Answer) and ans.answer:
         typer.secho(f"Answer: {ans.answer}", bold=True)
     for s in ans.sentences:
         if s.shown and not streamed:

@@ -101,7 +101,7 @@ def _pick(cands, scores, texts, budget: int, required: list[str]) -> set[int]:
     article's best, then the best of the rest, each with the sentence it leans on, while they
     fit the budget (at least one)."""
     order = sorted(range(len(cands)), key=lambda i: -scores[i])
-    best = {}
+    best: dict[str, int] = {}
     for i in order:
         best.setdefault(cands[i][0].article_id, i)
     firsts = {a: best[a] for a in required if a in best}

@@ -116,7 +116,7 @@ def _local_yes_probability(llama, messages: list[dict]) -> float | None:
     special = {"eos_token": llama.detokenize([llama.token_eos()], special=True).decode(errors="ignore"),
                "bos_token": llama.detokenize([llama.token_bos()], special=True).decode(errors="ignore")
                if llama.token_bos() >= 0 else ""}
-    prompt = Jinja2ChatFormatter(template=template, **special)(messages=messages).prompt
+    prompt = Jinja2ChatFormatter(template=template, **special)(messages=messages).prompt  # type: ignore[arg-type]
     tokens = llama.tokenize(prompt.encode("utf-8"), special=True)
     words = {w: llama.tokenize(w.encode(), add_bos=False, special=False) for w in
              ("yes", "Yes", "YES", "no", "No", "NO")}
