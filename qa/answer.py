@@ -81,7 +81,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     if not any(s.supported for s in sentences if s.kind == "claim"):
         return refusal(question, "no sentence of the draft answer was supported by its citations",
                        passages, rejected=sentences, dropped_citations=dropped, **extra)
-    direct = direct_answer(said, kept, passages)
+    direct = direct_answer(said, kept, passages, polar=bool(_POLAR.search(question.strip())))
     if said:
         sentences.insert(0, direct)
     text = render_sentences(kept)
@@ -106,26 +106,29 @@ def split_direct(draft: str) -> tuple[str, str]:
     return line.strip(), rest if newline else ""
 
 
-def direct_answer(said: str, kept: list[Sentence], passages: list[Passage]) -> Sentence:
+def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool) -> Sentence:
     """The direct answer as a sentence, shown when the shown claims support it: Yes / No
-    when a claim is supported, a name or number only when the passages those claims cite
-    contain it (numbers by value, names word for word)."""
+    when a claim is supported and the question asks yes or no, a name or number only when
+    the passages those claims cite contain it (numbers by value, names word for word)."""
     claims = [s for s in kept if s.kind == "claim" and s.supported]
     text, _, _ = parse_markers(said, len(passages))
     text = text.strip().rstrip(".")
     if not text or is_refusal(text):
         return Sentence(text=text, kind="answer", shown=False, reason="no direct answer")
-    polar = re.match(r"(yes|no)\b", text, re.IGNORECASE)
-    text = polar.group(1).capitalize() if polar else text
+    verdict = re.match(r"(yes|no)\b", text, re.IGNORECASE)
+    if verdict and not polar:
+        return Sentence(text=text, kind="answer", shown=False,
+                        reason="a yes/no answer to a question that does not ask yes or no")
+    text = verdict.group(1).capitalize() if verdict else text
     cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in
                      (passages[n - 1] for n in s.citations))
-    problem = None if polar else hard_checks(text, cited) or (
+    problem = None if verdict else hard_checks(text, cited) or (
         None if content_words(text) & content_words(cited) else "not in the cited passages")
     if not claims or problem:
         return Sentence(text=text, kind="answer", supported=False, shown=False,
                         reason=problem or "no claim supports it")
     return Sentence(text=f"{text}.", kind="answer", reason="stated in the passages the shown claims "
-                    "cite" if not polar else "the verdict the shown claims give (not checked by rule)")
+                    "cite" if not verdict else "the verdict the shown claims give (not checked by rule)")
 
 
 def gather(question: str, settings: Settings, store: Store, filters: Filters | None = None,

@@ -193,3 +193,7 @@ def test_fake_llm_direct_answer_comes_first_when_the_claims_support_it(seed_stor
     ans = ask("Has live facial recognition led to arrests?", seed_store.settings, seed_store,
               complete=fake_llm)
     assert ans.answer == "Yes" and ans.text.startswith("Yes. ")
+
+    fake_llm.enqueue("yes", f"Answer: Yes\n{claim}")  # "Yes" to a how-many question: not shown
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.answer == "" and ans.text.startswith("Live") and "yes/no" in ans.sentences[0].reason
