@@ -11,8 +11,11 @@ not hold the answer), as in RGB's refusal tests.
 
 Split: tuning = the MultiHop-RAG queries outside the CI subset `multihop40` + the seed
 questions at even positions; report = `multihop40` + the seed questions at odd positions.
-The threshold with the best balanced accuracy on the tuning split is printed; the report split
-is scored with it and with the committed setting (QA_ANSWER__GATE_THRESHOLD).
+The objective, fixed before tuning: the best balanced accuracy on the tuning split among the
+thresholds that refuse at most 2% of its answerable questions (a false refusal costs a user
+more than an answer the checker then trims; the answer step and the checker can still refuse).
+The report split is scored with that threshold and with the committed setting
+(QA_ANSWER__GATE_THRESHOLD).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
 
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
+MAX_FALSE_REFUSALS = 0.02  # of the tuning split's answerable questions
 
 
 def score(case, store, settings: Settings) -> float:
@@ -82,7 +86,9 @@ def main() -> None:
             n += 1
             print(f"{row[0]:.3f} {'answerable' if row[1] else 'refuse'}  {case.id}", flush=True)
     per = (time.perf_counter() - t) / n
-    best = max(GRID, key=lambda th: (rates(tune, th)["balanced"], -abs(th - 0.5)))
+    allowed = [th for th in GRID
+               if rates(tune, th)["false_refusals"] <= MAX_FALSE_REFUSALS * rates(tune, th)["answerable"]]
+    best = max(allowed, key=lambda th: (rates(tune, th)["balanced"], -abs(th - 0.5)))
     committed = base.answer.gate_threshold
     lines = [f"{len(tune)} tuning and {len(report)} report questions (seed suite and MultiHop-RAG dev); "
              f"{per:.1f} s a question for retrieval, evidence and the gate's P(yes), cold prompt cache", "",
@@ -91,7 +97,8 @@ def main() -> None:
              "|---|---|---|---|---|---|",
              line("tuning", tune, best), line("report (tuned on the other split)", report, best),
              line("report, committed setting", report, committed), "",
-             f"best threshold on the tuning split: {best:.2f}; committed: {committed:.2f}"]
+             f"best threshold on the tuning split (at most {MAX_FALSE_REFUSALS:.0%} false refusals): "
+             f"{best:.2f}; committed: {committed:.2f}"]
     print("\n".join(lines))
     if args.write:
         from qa.provenance import collect, write_block

@@ -71,7 +71,7 @@ class AnswerSettings(BaseModel):
         True, description="Ask the model 'do these passages answer it?' before answering."
     )
     gate_threshold: float = Field(
-        0.6, ge=0, le=1, description="Least P(yes), read from the model's log-probabilities, that "
+        0.5, ge=0, le=1, description="Least P(yes), read from the model's log-probabilities, that "
         "the passages answer the question; tuned on a dev split by bench/gate.py.")
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
     passage_tokens: int = Field(
