@@ -92,18 +92,30 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
 
 
 _DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
+_FIRST_END = re.compile(r"[.!?](?=\s)")
+_LEAD_MARKS = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+(?:\n|$)")
 
 
 def split_direct(draft: str) -> tuple[str, str]:
-    """("the direct answer", the rest) of a draft that opens with an "Answer: ..." line, as the
-    answer prompt asks; ("", draft) when it does not. While the line is still being written,
-    the rest is empty."""
+    """("the direct answer", the rest) of a draft that opens with "Answer: ...", as the answer
+    prompt asks: the direct answer ends at the line's end or its first full stop, whichever
+    comes first. ("", draft) when the draft does not open so, or when what follows "Answer:"
+    cites a passage, on its line or on the lines just after it (then it is a claim, to be
+    checked like the rest). While the direct
+    answer is still being written, the rest is empty."""
     text = draft.lstrip()
     m = _DIRECT.match(text)
     if not m:
         return "", draft
-    line, newline, rest = text[m.end():].partition("\n")
-    return line.strip(), rest if newline else ""
+    rest = text[m.end():]
+    stop = _FIRST_END.search(rest)
+    ends = [i for i in (rest.find("\n"), stop.end() if stop else -1) if i >= 0]
+    if not ends:
+        return rest.strip(), ""
+    line, body = rest[:min(ends)], rest[min(ends):]
+    if "[" in line or "【" in line or _LEAD_MARKS.match(body):
+        return "", rest  # "Answer: 80 officers ... [1]" or "Answer: 80 officers ...\n\n[1] [2]"
+    return line.strip(), body.lstrip()
 
 
 def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool) -> Sentence:

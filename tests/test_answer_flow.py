@@ -197,3 +197,16 @@ def test_fake_llm_direct_answer_comes_first_when_the_claims_support_it(seed_stor
     fake_llm.enqueue("yes", f"Answer: Yes\n{claim}")  # "Yes" to a how-many question: not shown
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert ans.answer == "" and ans.text.startswith("Live") and "yes/no" in ans.sentences[0].reason
+
+
+def test_a_direct_answer_on_the_same_line_as_the_reasons_is_split_off():
+    from qa.answer import split_direct
+
+    assert split_direct("Answer: 4 times a week. It is used four times a week [1].") == (
+        "4 times a week.", "It is used four times a week [1].")
+    assert split_direct("Answer: It is used four times a week [1]. More [2].") == (
+        "", "It is used four times a week [1]. More [2].")  # cited: a claim, checked as one
+    assert split_direct("Answer: 1,000") == ("1,000", "")  # still being written
+    assert split_direct("Answer: 80 officers are in the West End.\n\n[1] [2]") == (
+        "", "80 officers are in the West End.\n\n[1] [2]")  # its citations follow it
+    assert split_direct("The Met uses it [1].") == ("", "The Met uses it [1].")
