@@ -57,13 +57,17 @@ class Provenance(BaseModel):
                 f"{rates} · {self.date}_")
 
 
+CODE = ["qa", "bench", "app.py", "pyproject.toml", "requirements.lock"]  # what decides a figure
+
+
 def commit() -> str:
-    """The checkout's short commit, '+dirty' when tracked files differ from it."""
+    """The checkout's short commit, '+dirty' when the code differs from it (the figures and
+    baselines that --write commands leave behind do not count)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short=7", "HEAD"], cwd=ROOT, text=True,
                               capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               text=True, capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE],
+                               cwd=ROOT, text=True, capture_output=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return head + ("+dirty" if dirty else "")
