@@ -1,6 +1,10 @@
 """Tune the answerability gate's threshold on one split of questions, report it on another.
 
-    python bench/gate.py [--write docs/gate.md]
+    python bench/gate.py [--write docs/gate.md]              # score every question, then tune
+    python bench/gate.py --scores evals/gate-scores.jsonl [--write docs/gate.md]   # tune only
+
+Scoring writes each question's P(yes), split and label to evals/gate-scores.jsonl (with the
+commit it was measured at), so the threshold can be re-derived without the model.
 
 For every question of the seed suite and of the 200 MultiHop-RAG dev queries, qa retrieves,
 selects the evidence and asks the local model whether it answers the question; the score is
@@ -21,6 +25,7 @@ The report split is scored with that threshold and with the committed setting
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -36,6 +41,7 @@ from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
 
+SCORES = ROOT / "evals" / "gate-scores.jsonl"
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 MAX_FALSE_REFUSALS = 0.02  # of the tuning split's answerable questions
 
@@ -48,6 +54,26 @@ def score(case, store, settings: Settings) -> float:
         return 0.0  # refused before the gate
     name = "gate_polar" if _POLAR.search(q) else "gate"
     return yes_probability(settings, prompts.messages(name, passages, question=q)) or 0.0
+
+
+def score_all(base: Settings) -> tuple[list[dict], float]:
+    """Every question's P(yes), label and split; and the seconds a question took."""
+    from qa.provenance import commit
+
+    held = {c.id for c in load_suite("multihop40").cases}
+    rows = []
+    t = time.perf_counter()
+    for name in ("seed", "multihop"):
+        suite = load_suite(name)
+        store = prepare_store(suite, base)
+        for i, case in enumerate(suite.cases):
+            report = (i % 2 == 1) if name == "seed" else (case.id in held)
+            rows.append({"id": case.id, "p_yes": score(case, store, store.settings),
+                         "answerable": not case.refuse, "split": "report" if report else "tune",
+                         "commit": commit()})
+            print(f"{rows[-1]['p_yes']:.3f} {'answerable' if not case.refuse else 'refuse'}  {case.id}",
+                  flush=True)
+    return rows, (time.perf_counter() - t) / len(rows)
 
 
 def rates(rows: list[tuple[float, bool]], th: float) -> dict[str, float]:
@@ -69,29 +95,24 @@ def line(name: str, rows, th: float) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", help="write the table as this command's figure block in a markdown file")
+    ap.add_argument("--scores", help="re-derive from these saved scores instead of scoring again")
     args = ap.parse_args()
     base = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-gate-")), models_dir=Settings().model_dir)
-    held = {c.id for c in load_suite("multihop40").cases}
-    tune: list[tuple[float, bool]] = []
-    report: list[tuple[float, bool]] = []
-    t = time.perf_counter()
-    n = 0
-    for name in ("seed", "multihop"):
-        suite = load_suite(name)
-        store = prepare_store(suite, base)
-        for i, case in enumerate(suite.cases):
-            row = (score(case, store, store.settings), not case.refuse)
-            into = (i % 2 == 1) if name == "seed" else (case.id in held)
-            (report if into else tune).append(row)
-            n += 1
-            print(f"{row[0]:.3f} {'answerable' if row[1] else 'refuse'}  {case.id}", flush=True)
-    per = (time.perf_counter() - t) / n
+    if args.scores:
+        rows = [json.loads(x) for x in Path(args.scores).open()]
+        measured = f"scores measured at commit {rows[0]['commit']}, read from {args.scores}"
+    else:
+        rows, per = score_all(base)
+        SCORES.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        measured = f"{per:.1f} s a question for retrieval, evidence and the gate's P(yes), cold prompt cache"
+    tune = [(r["p_yes"], r["answerable"]) for r in rows if r["split"] == "tune"]
+    report = [(r["p_yes"], r["answerable"]) for r in rows if r["split"] == "report"]
     allowed = [th for th in GRID
                if rates(tune, th)["false_refusals"] <= MAX_FALSE_REFUSALS * rates(tune, th)["answerable"]]
     best = max(allowed, key=lambda th: (rates(tune, th)["balanced"], -abs(th - 0.5)))
     committed = base.answer.gate_threshold
     lines = [f"{len(tune)} tuning and {len(report)} report questions (seed suite and MultiHop-RAG dev); "
-             f"{per:.1f} s a question for retrieval, evidence and the gate's P(yes), cold prompt cache", "",
+             f"{measured}", "",
              "| split | threshold | balanced accuracy | false refusals | refusal recall "
              "| refusal precision |",
              "|---|---|---|---|---|---|",
