@@ -35,6 +35,10 @@ _CITED_AS_NOUN = re.compile(
     r"\s*,?\s*\b(?:as (?:stated|reported|mentioned|said|noted|shown|described) in|"
     r"(?:stated|reported|mentioned|described|noted) in|according to|see|in|from|per|by)"
     r"(?=\s*(?:\[[^\]\n]{1,20}\]\s*)+(?:[.,;:!?]|$))", re.IGNORECASE)
+# A passage named in words ("... in passage 3.", "(see passages 1 and 2)") is a citation too.
+_WORDED = re.compile(r"\s*(?<!\[)\(?\b(?:(?:as (?:stated|reported|mentioned|said|noted|shown) )?"
+                     r"(?:in|from|see|per)\s+)?(?:the\s+)?(?<!\[)passages?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)*)\b\)?",
+                     re.IGNORECASE)
 _LEADING_CITE = re.compile(r"^\s*(?:according to|as (?:stated|reported|mentioned|said|noted|shown) in|in)"
                            r"\s*((?:\[[^\]\n]{1,20}\]\s*)+),\s*", re.IGNORECASE)
 _MOVE_BEFORE_STOP = re.compile(r"([.!?])((?:[ \t]*(?:\[[^\]\n]{1,20}\]|【[^】\n]{1,20}】))+)")
@@ -73,6 +77,7 @@ def parse_markers(text: str, n_passages: int) -> tuple[str, list[int], int]:
     ids: list[int] = []
     dropped = len(_LITERAL_N.findall(text))
     text = _LITERAL_N.sub("", text)
+    text = _WORDED.sub(lambda m: " [" + ",".join(re.findall(r"\d+", m.group(1))) + "]", text)
     if lead := _LEADING_CITE.match(text):  # "According to [3], it rose." -> "It rose. [3]"
         rest = text[lead.end():]
         text = rest[:1].upper() + rest[1:] + " " + lead.group(1)

@@ -98,6 +98,9 @@ def test_checker_on_seed_claims(seed_store, claim, supported):
     ("The figure was 773, as reported in [2].", "The figure was 773.", [2]),
     ("According to [3], arrests rose.", "Arrests rose.", [3]),
     ("He moved to [Brixton] in May.", "He moved to [Brixton] in May.", []),
+    ("Charlie Whelton is quoted about facial recognition in passage 3. [3]",
+     "Charlie Whelton is quoted about facial recognition.", [3]),
+    ("Both reports agree (see passages 1 and 2).", "Both reports agree.", [1, 2]),
 ])
 def test_a_citation_written_as_a_noun_leaves_a_whole_sentence(written, clean, ids):
     from qa.cite import parse_markers
