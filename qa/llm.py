@@ -27,6 +27,7 @@ _RATE_TEXT = ("The city council voted on Tuesday to approve a new budget that ra
 _LOADED: dict[tuple, object] = {}  # one llama.cpp model per (path, context, threads, seed)
 
 
+ABANDONED_AFTER_S = 10.0  # a stream nobody reads for this long is ended, freeing the model
 _LOAD_LOCK = threading.Lock()  # two threads asking at once load the model once
 
 
@@ -135,20 +136,26 @@ def _stream_local(llama, messages: list[dict], params: dict) -> Iterator[dict]:
     """The parts of a streamed local generation. The lock is held by a worker thread that
     ends by itself (max_tokens bounds it), never across a yield: a client that stops reading
     a stream does not block every other question."""
-    parts: queue.Queue = queue.Queue()
+    parts: queue.Queue = queue.Queue(maxsize=1)  # one part ahead: no race with the reader for the cores
     stop = threading.Event()
 
     def work() -> None:
         try:
             with _LOCK:
                 for part in llama.create_chat_completion(messages=messages, stream=True, **params):
+                    try:
+                        parts.put(part, timeout=ABANDONED_AFTER_S)
+                    except queue.Full:  # the reader stopped reading: free the model for others
+                        stop.set()
                     if stop.is_set():
                         break
-                    parts.put(part)
         except Exception as e:  # raised to the reader below
             parts.put(e)
         finally:
-            parts.put(None)
+            try:
+                parts.put(None, timeout=ABANDONED_AFTER_S)
+            except queue.Full:
+                pass
 
     threading.Thread(target=work, daemon=True).start()
     try:
