@@ -1,5 +1,5 @@
 """Shared fixtures: real Chroma and the real embedder (loaded once a session), a queue-driven
-fake LLM for tests of parsing and flow, and the in-repo eval data (no test needs ../shared)."""
+fake LLM for tests of parsing and flow, and the in-repo eval data (no test needs the shared folder)."""
 
 from __future__ import annotations
 
