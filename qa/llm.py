@@ -133,9 +133,9 @@ def _local_yes_probability(llama, messages: list[dict]) -> float | None:
 
 
 def _stream_local(llama, messages: list[dict], params: dict) -> Iterator[dict]:
-    """The parts of a streamed local generation. The lock is held by a worker thread that
-    ends by itself (max_tokens bounds it), never across a yield: a client that stops reading
-    a stream does not block every other question."""
+    """The parts of a streamed local generation. The lock is held by a worker thread, never
+    across a yield: the worker ends with max_tokens, or when nobody has read for
+    ABANDONED_AFTER_S, so a client that stops reading does not block every other question."""
     parts: queue.Queue = queue.Queue(maxsize=1)  # one part ahead: no race with the reader for the cores
     stop = threading.Event()
 
@@ -150,12 +150,9 @@ def _stream_local(llama, messages: list[dict], params: dict) -> Iterator[dict]:
                     if stop.is_set():
                         break
         except Exception as e:  # raised to the reader below
-            parts.put(e)
+            _hand(parts, e)
         finally:
-            try:
-                parts.put(None, timeout=ABANDONED_AFTER_S)
-            except queue.Full:
-                pass
+            _hand(parts, None)
 
     threading.Thread(target=work, daemon=True).start()
     try:
@@ -165,6 +162,14 @@ def _stream_local(llama, messages: list[dict], params: dict) -> Iterator[dict]:
             yield item
     finally:
         stop.set()
+
+
+def _hand(parts: queue.Queue, item: object) -> None:
+    """Give the reader an item, unless it has stopped reading (then nobody needs it)."""
+    try:
+        parts.put(item, timeout=ABANDONED_AFTER_S)
+    except queue.Full:
+        pass
 
 
 def _local_provider(settings: Settings):
