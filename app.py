@@ -1,12 +1,17 @@
-"""Start the qa browser app: `python app.py` (QA_HOST / QA_PORT to change where it listens)."""
+"""Start qa: `python app.py` serves the browser app at / and the HTTP API at /v1 on one port
+(QA_HOST / QA_PORT to change where it listens). The same as `qa serve`."""
 
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from qa.api import serve  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.ui import launch  # noqa: E402
+from qa.errors import QAError  # noqa: E402
 
 if __name__ == "__main__":
-    launch(Settings())
+    try:
+        serve(Settings())
+    except QAError as e:
+        raise SystemExit(f"error: {e}") from None

@@ -41,20 +41,23 @@ def refusal(question: str, reason: str, passages: list[Passage], rejected: list[
 
 
 def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
-        filters: Filters | None = None, on_sentence: Callable[[Sentence], None] | None = None
-        ) -> Answer:
+        filters: Filters | None = None, on_sentence: Callable[[Sentence], None] | None = None,
+        on_progress: Callable[[str], None] | None = None) -> Answer:
     """The checked answer to question, or a refusal when the articles don't hold it.
 
     `on_sentence` is called with each sentence that will be shown, as soon as the model has
-    written it and it has passed its check: nobody sees an unchecked sentence."""
+    written it and it has passed its check: nobody sees an unchecked sentence. `on_progress`
+    hears what is being done while nothing can be shown yet."""
     complete = complete or default_complete()
+    progress = on_progress or (lambda _: None)
     timings: dict[str, float] = {}
     usage: dict[str, int] = {}
     passages, refused = gather(question, settings, store, filters, timings)
     extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
     if refused:
         return refusal(question, refused, passages, **extra)
-
+    progress(f"reading the evidence: {len(passages)} passages from "
+             f"{len({p.article_id for p in passages})} articles")
     if settings.answer.gate:
         t = time.perf_counter()
         ok, why = gate(question, passages, settings, complete, usage, extra)
@@ -62,6 +65,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         if not ok:
             return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
 
+    progress("writing the answer; each sentence appears once it has passed its check")
     t = time.perf_counter()
     checker = DraftChecker(passages, store, settings, complete, usage, on_sentence)
     draft = ""

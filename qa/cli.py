@@ -7,18 +7,37 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
 from qa.config import Settings
-from qa.errors import QAError
+from qa.errors import QAError, explain
 
 
 def open_store(settings: Settings, seed: bool = True):
     from qa.ingest import open_store as _open
 
     return _open(settings, seed=seed, notify=lambda m: typer.echo(m, err=True))
+
+
+def _service(settings: Settings, seed: bool = True):
+    """The service the app and the API use too, over settings' store."""
+    from qa.service import Service
+
+    return Service(settings, open_store(settings, seed=seed))
+
+
+def _filters(source: str | None, category: str | None, since: str | None, until: str | None):
+    """The --source/--category/--since/--until options as Filters; a bad date is an error."""
+    from pydantic import ValidationError
+
+    from qa.filters import Filters
+
+    try:
+        return Filters(source=source, category=category, since=since, until=until)
+    except ValidationError as e:
+        _fail(QAError(explain(e)))
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Ask questions about news articles and get answers with checked citations.")
@@ -36,7 +55,7 @@ def _settings(model: str | None = None) -> Settings:
     return s.model_copy(update={"model": model}) if model else s
 
 
-def _fail(e: Exception) -> None:
+def _fail(e: Exception) -> NoReturn:
     typer.secho(f"error: {e}", fg="red", err=True)
     raise typer.Exit(1)
 
@@ -50,12 +69,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from qa import ingest as ing
-
     try:
-        files = list(ing.iter_files(paths))
-        settings = Settings()
-        store = open_store(settings, seed=False)
+        service = _service(Settings(), seed=False)
         start = time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(bar_width=20), TaskProgressColumn(),
                       TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
@@ -68,7 +83,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
                 bar.update(task, completed=done, total=total, description=(
                     f"{n} articles · {rep.chunks} chunks · {rate:.0f} chunks/s · {len(rep.errors)} bad"))
 
-            report = ing.ingest(files, store, progress=tick)
+            report = service.add_paths(paths, progress=tick)
     except QAError as e:
         _fail(e)
     if json_out:
@@ -91,21 +106,17 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
         source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
         until: UntilOpt = None):
     """Answer a question from the stored articles, citing numbered passages; streams the answer."""
-    from qa.answer import ask as answer_question
-    from qa.retrieve import Filters
+    from qa.service import AskRequest
 
     if not question and not batch:
         _fail(QAError("give a QUESTION or --batch FILE"))
-    settings = _settings(model)
-    if flag:
-        settings.answer.policy = "flag"
-    filters = Filters(source=source, category=category, since=since, until=until)
+    filters = _filters(source, category, since, until)
     questions = _read_lines(batch) if batch else [question]
     try:
-        store = open_store(settings)
+        service = _service(_settings(model))
         for q in questions:
-            ans = answer_question(q or "", settings, store, filters=filters,
-                                  on_sentence=None if json_out else _echo_sentence)
+            req = AskRequest(question=q or "", filters=filters, policy="flag" if flag else None)
+            ans = service.ask(req, on_sentence=None if json_out else _echo_sentence)
             if json_out:
                 typer.echo(ans.model_dump_json(exclude={"passages"}))
             else:
@@ -180,27 +191,20 @@ def summarize(
     quotes; every sentence is checked against the passage it cites."""
     from rich.console import Console
 
-    from qa.retrieve import Filters
-    from qa.summarize import summarize_article, summarize_query
+    from qa.service import SummarizeRequest
 
     if not article and not query:
         _fail(QAError("give an ARTICLE (id, title prefix or path) or --query TEXT"))
-    settings = _settings(model)
-    if flag:
-        settings.answer.policy = "flag"
-    if sentences:
-        settings.summary.max_sentences = sentences
+    req = SummarizeRequest(article=None if query else article, query=query,
+                           filters=_filters(source, category, since, until), sentences=sentences,
+                           policy="flag" if flag else None)
     console = Console(stderr=True)
     try:
-        store = open_store(settings)
+        service = _service(_settings(model))
         with console.status("summarising…") as status:
             def progress(what: str) -> None:
                 status.update(f"{what}…")
-            if query:
-                filters = Filters(source=source, category=category, since=since, until=until)
-                summary = summarize_query(query, settings, store, filters=filters, progress=progress)
-            else:
-                summary = summarize_article(article or "", settings, store, progress=progress)
+            summary = service.summarize(req, progress=progress, paths=True)
     except QAError as e:
         _fail(e)
     if json_out:
@@ -225,24 +229,25 @@ def search(query: Annotated[Optional[str], typer.Argument(help="What to look for
            json_out: JsonOpt = False, source: SourceOpt = None, category: CategoryOpt = None,
            since: SinceOpt = None, until: UntilOpt = None):
     """Retrieval only: the ranked passages for a query, with scores."""
-    from qa.retrieve import Filters
-    from qa.retrieve import search as run_search
+    from pydantic import ValidationError
+
+    from qa.service import SearchRequest
 
     if not query and not batch:
         _fail(QAError("give a QUERY or --batch FILE"))
-    settings = Settings()
-    filters = Filters(source=source, category=category, since=since, until=until)
+    filters = _filters(source, category, since, until)
     try:
-        store = open_store(settings)
+        service = _service(Settings())
         for q in (_read_lines(batch) if batch else [query]):
-            hits = run_search(store, q or "", settings.retrieval, k=k, filters=filters, mode=mode)
+            try:
+                req = SearchRequest(query=q or "", k=k, mode=mode, filters=filters)  # type: ignore[arg-type]
+            except ValidationError as e:
+                _fail(QAError(explain(e)))
+            result = service.search(req)
             if json_out:
-                typer.echo(json.dumps({"query": q, "results": [
-                    {"text": p.text, "score": p.score, "similarity": p.similarity,
-                     "article_id": p.article_id, "chunk_id": p.chunk_id, "title": p.title,
-                     "source": p.source, "published_at": p.published_at, "start": p.start,
-                     "end": p.end} for p in hits]}))
+                typer.echo(result.model_dump_json())
                 continue
+            hits = result.results
             for i, p in enumerate(hits, 1):
                 typer.secho(f"{i:>2}. {p.score:.4f} (cos {p.similarity:.2f}) {p.title} — {p.source} "
                             f"[{p.start}:{p.end}]", bold=True)
@@ -254,9 +259,11 @@ def search(query: Annotated[Optional[str], typer.Argument(help="What to look for
 @app.command("list")
 def list_articles(json_out: JsonOpt = False):
     """The stored articles with their metadata and chunk counts."""
+    from qa.service import Service
     from qa.store import Store
 
-    rows = Store(Settings()).list_articles()
+    settings = Settings()
+    rows = [r.model_dump() for r in Service(settings, Store(settings)).articles()]
     if json_out:
         typer.echo(json.dumps({"articles": rows}))
         return
@@ -270,10 +277,14 @@ def list_articles(json_out: JsonOpt = False):
 @app.command()
 def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa list`).")]):
     """Remove an article and its chunks from every index."""
+    from qa.service import Service
     from qa.store import Store
 
-    if not Store(Settings()).delete_article(article_id):
-        _fail(QAError(f"no article with id {article_id!r}; `qa list` shows the ids"))
+    settings = Settings()
+    try:
+        Service(settings, Store(settings)).delete(article_id)
+    except QAError as e:
+        _fail(e)
     typer.echo(f"deleted {article_id}")
 
 
@@ -357,10 +368,32 @@ def run_eval(
 
 @app.command()
 def serve():
-    """Start the browser app (host and port from QA_HOST, QA_PORT)."""
-    from qa.ui import launch
+    """Serve the browser app at / and the HTTP API at /v1 (docs at /docs) on one port
+    (QA_HOST, QA_PORT; QA_API_KEYS for API keys, QA_AUTH for the app's log-in)."""
+    from qa.api import serve as run
 
-    launch(Settings())
+    try:
+        run(Settings(), notify=lambda m: typer.echo(m, err=True))
+    except QAError as e:
+        _fail(e)
+
+
+keys_app = typer.Typer(help="API keys for `qa serve` (QA_API_KEYS).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("new")
+def new_key(name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'ci' or 'alice'.")]):
+    """Make a key: prints the key (give it to its user) and the line for a QA_API_KEYS file,
+    which holds only its SHA-256."""
+    from qa.keys import digest
+    from qa.keys import new_key as make
+
+    if ":" in name or "," in name or not name.strip():
+        _fail(QAError("a key name must be non-empty, without ':' or ','"))
+    key = make()
+    typer.echo(f"key: {key}")
+    typer.echo(f"line for the QA_API_KEYS file: {name.strip()}:sha256:{digest(key)}")
 
 
 if __name__ == "__main__":

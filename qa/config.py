@@ -141,12 +141,17 @@ class Settings(BaseSettings):
     ingest_batch_chars: int = Field(
         300_000, ge=1, description="Article characters gathered before one embedding pass and one "
         "commit (~400 chunks); bounds the memory of a large ingest.")
-    host: str = Field("127.0.0.1", description="Address the app listens on.")
+    host: str = Field("127.0.0.1", description="Address the app and the API listen on; any other "
+                      "than loopback needs QA_AUTH (the app) and QA_API_KEYS (the API).")
     port: int = Field(7860, description="Port the app listens on.")
     auth: str | None = Field(
         None, description="Log-in for the app: 'user:password', or the path of a file with one "
         "user:password a line. Unset = no log-in (the app binds 127.0.0.1 by default).")
-    max_upload_mb: int = Field(20, ge=1, description="Largest file the app accepts, in MB.")
+    api_keys: str | None = Field(
+        None, description="Keys for the HTTP API (Bearer tokens): 'name:key' pairs separated by "
+        "commas, or the path of a file with one a line ('name:sha256:HEX' keeps only the digest; "
+        "`qa keys new NAME` prints one). Unset = no key asked (the server binds 127.0.0.1).")
+    max_upload_mb: int = Field(20, ge=1, description="Largest file the app and the API accept, in MB.")
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings,
                                        description="How articles are cut into chunks.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings,

@@ -19,3 +19,14 @@ class ModelError(QAError):
 
 class NotFound(QAError):
     """An article id, title or path that matches nothing stored."""
+
+
+def explain(e) -> str:
+    """A pydantic ValidationError as 'field: what is wrong; ...' (prefix: how the fields are
+    named to the user, e.g. '--' for options)."""
+    parts = []
+    for err in e.errors():
+        where = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts)

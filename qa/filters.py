@@ -12,9 +12,10 @@ many. BM25 takes the same mask as its weight mask.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from qa.models import Passage
 
@@ -30,6 +31,26 @@ class Filters(BaseModel):
     category: str | None = Field(None, description="Only articles in this category.")
     since: str | None = Field(None, description="Only articles published on or after (YYYY-MM-DD).")
     until: str | None = Field(None, description="Only articles published on or before.")
+
+    @field_validator("source", "category", "since", "until", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("since", "until")
+    @classmethod
+    def _a_day(cls, v: str | None) -> str | None:
+        """A day as YYYY-MM-DD: anything else would filter on nothing without saying so."""
+        if v is None:
+            return v
+        v = v.strip()
+        try:
+            date.fromisoformat(v[:10])
+        except ValueError:
+            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-10-18") from None
+        if len(v) != 10 and v[10] not in "T ":
+            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-10-18")
+        return v[:10]
 
     def active(self) -> bool:
         return bool(self.source or self.category or self.since or self.until)

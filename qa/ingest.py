@@ -213,15 +213,19 @@ def _from_json_line(where: str, path: Path, line: str) -> Article | BadInput:
         row = json.loads(line)
     except json.JSONDecodeError as e:
         return BadInput(where, f"not valid JSON ({e.msg})")
+    return _from_row(where, str(path.resolve()), row)
+
+
+def _from_row(where: str, origin: str, row: object) -> Article | BadInput:
     if not isinstance(row, dict):
-        return BadInput(where, "each line must be a JSON object")
+        return BadInput(where, "each article must be a JSON object")
     missing = [f for f in ("title", "text") if not str(row.get(f) or "").strip()]
     if missing:
         return BadInput(where, f"missing field(s) {', '.join(missing)}")
     pub = str(row.get("published_at") or "")
     try:
         return make_article(
-            key=str(row.get("url") or f"{path.resolve()}#{row['title']}"),
+            key=str(row.get("url") or f"{origin}#{row['title']}"),
             title=str(row["title"]), text=clean_text(str(row["text"])),
             source=str(row.get("source") or ""), author=str(row.get("author") or ""),
             category=str(row.get("category") or ""), published_at=parse_date(pub) or pub,
@@ -236,44 +240,68 @@ def ingest(paths: list[Path], store, progress: Callable[[int, int, IngestReport]
     gathered into batches of about settings.ingest_batch_chars characters, each embedded in one pass and
     committed in one transaction, so memory stays bounded whatever the input size.
     progress(bytes read, bytes in all, report so far) is called after each article."""
-    report = IngestReport()
     files = list(iter_files(paths))
     sizes = [f.stat().st_size for f in files]
     total = sum(sizes)
+
+    def items() -> Iterator[tuple[Article | BadInput, int]]:
+        before = 0
+        for f, size in zip(files, sizes):
+            for item, done in _read(f):
+                yield item, before + done
+            before += size
+
+    def tick(done: int, report: IngestReport) -> None:
+        if progress:
+            progress(done, total, report)
+
+    report = store_articles(items(), store, tick)
+    if progress:
+        progress(total, total, report)
+    return report
+
+
+def ingest_rows(rows: list, store, origin: str = "api") -> IngestReport:
+    """Articles given as JSON objects (the .jsonl fields), e.g. through the HTTP API; a row
+    without a url is keyed by `origin#title`, so sending it again with a new text replaces it."""
+    where = (f"{origin} article {n}" for n in range(1, len(rows) + 1))
+    items = ((_from_row(w, origin, row), 0) for w, row in zip(where, rows))
+    return store_articles(items, store)
+
+
+def store_articles(items: Iterator[tuple[Article | BadInput, int]], store,
+                   progress: Callable[[int, IngestReport], None] | None = None) -> IngestReport:
+    """Articles (or what was wrong with them) stored in batches: (item, bytes read so far)."""
+    report = IngestReport()
     batch: dict[str, Article] = {}  # by key: a key or id seen twice in a batch flushes first
     ids: set[str] = set()
     chars = 0
 
     def flush() -> None:
         nonlocal chars
-        items = list(batch.values())
-        for a, (outcome, n) in zip(items, store.add_articles(items)):
+        found = list(batch.values())
+        for a, (outcome, n) in zip(found, store.add_articles(found)):
             getattr(report, outcome).append(a.title)
             report.chunks += n
         batch.clear()
         ids.clear()
         chars = 0
 
-    before = 0
-    for f, size in zip(files, sizes):
-        for item, done in _read(f):
-            if isinstance(item, BadInput):
-                report.errors.append(str(item))
-            else:
-                if item.key in batch or item.id in ids:
-                    flush()
-                batch[item.key] = item
-                ids.add(item.id)
-                chars += len(item.text)
-                if chars >= store.settings.ingest_batch_chars:
-                    flush()
-            if progress:
-                progress(before + done, total, report)
-        before += size
+    for item, done in items:
+        if isinstance(item, BadInput):
+            report.errors.append(str(item))
+        else:
+            if item.key in batch or item.id in ids:
+                flush()
+            batch[item.key] = item
+            ids.add(item.id)
+            chars += len(item.text)
+            if chars >= store.settings.ingest_batch_chars:
+                flush()
+        if progress:
+            progress(done, report)
     if batch:
         flush()
-    if progress:
-        progress(total, total, report)
     return report
 
 

@@ -89,6 +89,8 @@ class Sentence(BaseModel):
 
 class Answer(BaseModel):
     question: str
+    searched_for: str = Field("", description="A follow-up rewritten with the conversation, as "
+                              "searched for; empty when the question stood alone.")
     answer: str = Field("", description="The direct answer (Yes / No / a name, number or date), "
                         "empty when the model gave none or no shown claim supports it.")
     text: str

@@ -45,10 +45,11 @@ class Summary(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict)
 
 
-def resolve_article(store: Store, ref: str) -> str:
-    """An article id from an id, a title prefix, or the path of a stored file."""
+def resolve_article(store: Store, ref: str, paths: bool = True) -> str:
+    """An article id from an id, a title prefix, or (when `paths`: the CLI, not the API, whose
+    clients must not probe the server's files) the path of a stored file."""
     path = Path(ref)
-    if path.is_file():
+    if paths and path.is_file():
         from qa.ingest import load_file
         from qa.models import Article
 
@@ -66,8 +67,8 @@ def resolve_article(store: Store, ref: str) -> str:
 
 
 def summarize_article(ref: str, settings: Settings, store: Store, *, complete: Complete | None = None,
-                      progress: Callable[[str], None] | None = None) -> Summary:
-    article_id = resolve_article(store, ref)
+                      progress: Callable[[str], None] | None = None, paths: bool = True) -> Summary:
+    article_id = resolve_article(store, ref, paths)
     article = store.article(article_id)
     if article is None:
         raise NotFound(f"no article with id {article_id!r}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 import os
-import queue
-import threading
 from pathlib import Path
 
-from qa.config import Settings
+from pydantic import ValidationError
+
+from qa.errors import QAError
+from qa.filters import Filters
 from qa.models import Answer
+from qa.service import AskRequest, Service, SummarizeRequest, Turn
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -94,184 +96,229 @@ def render_sources(ans, store, key: str) -> str:
     return "\n".join(cards)
 
 
-def status_text(settings: Settings, store) -> str:
-    from qa.config import EMBED_MODELS
-
-    c = store.counts()
-    return (f"**Model** `{settings.model}` · **Embedder** `{EMBED_MODELS[settings.embedder]}` · "
-            f"**{c['articles']} articles, {c['chunks']} chunks** · every sentence is checked "
+def status_text(service: Service) -> str:
+    h = service.health()
+    return (f"**Model** `{h.model}` · **Embedder** `{h.embedder}` · "
+            f"**{h.articles} articles, {h.chunks} chunks** · every sentence is checked "
             "against its citation. The local model loads on the first question (a few seconds); "
-            "questions are answered one at a time.")
+            "questions are answered one at a time. API: [/docs](/docs).")
 
 
-def build(settings: Settings, store):
+def respond(service: Service, message: str, chat: list, pairs: list, sources: str, counter: int,
+            source: str = "", since: str = "", until: str = ""):
+    """The chat handler: progress, then each checked sentence as it comes, then the answer
+    with its sources; yields (chat, pairs, sources, counter, note)."""
     import gradio as gr
 
-    from qa.answer import ask, standalone_question
-    from qa.ingest import ingest_upload
-    from qa.retrieve import Filters
-    from qa.summarize import summarize_article, summarize_query
-
-    lock = threading.Lock()  # one model call at a time, whichever tab asks
-
-    def respond(message: str, chat: list, pairs: list, sources: str, counter: int,
-                source: str = "", since: str = "", until: str = ""):
-        message = (message or "").strip()
-        if not message:
-            yield chat, pairs, sources, counter, ""
-            return
-        counter += 1
-        key = f"a{counter}"
-        chat = chat + [{"role": "user", "content": message},
-                       {"role": "assistant", "content": "<span class='qa-writing'>…</span>"}]
-        yield chat, pairs, sources, counter, "Thinking… (retrieving and checking the passages)"
-        checked: queue.Queue = queue.Queue()
-        box: dict = {}
-
-        def work():
-            try:
-                with lock:
-                    q = standalone_question(message, pairs, settings)
-                    box["question"] = q
-                    filters = Filters(source=source or None, since=since or None,
-                                      until=until or None)
-                    box["answer"] = ask(q, settings, store, filters=filters, on_sentence=checked.put)
-            except Exception as e:  # shown to the user
-                box["error"] = e
-            checked.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
-        shown = []
-        while (sentence := checked.get()) is not None:
-            shown.append(sentence)
+    message = (message or "").strip()
+    if not message:
+        yield chat, pairs, sources, counter, ""
+        return
+    try:
+        req = AskRequest(question=message, history=[Turn(question=q, answer=a) for q, a in pairs],
+                         filters=Filters(source=source, since=since, until=until))
+    except ValidationError as e:
+        raise gr.Error("; ".join(str(err["msg"]).removeprefix("Value error, ") for err in e.errors())
+                       ) from None
+    counter += 1
+    key = f"a{counter}"
+    chat = chat + [{"role": "user", "content": message},
+                   {"role": "assistant", "content": "<span class='qa-writing'>…</span>"}]
+    yield chat, pairs, sources, counter, "Thinking… (retrieving and checking the passages)"
+    shown: list = []
+    for event in service.stream_ask(req):
+        if event.event == "progress":
+            yield chat, pairs, sources, counter, event.message[:1].upper() + event.message[1:] + "…"
+        elif event.event == "sentence":
+            shown.append(event.sentence)
             chat[-1]["content"] = render_sentences(shown, key) + " <span class='qa-writing'>…</span>"
             yield chat, pairs, sources, counter, "Writing: each sentence appears once it has passed its check"
-        if "error" in box:
-            chat[-1]["content"] = f"Error: {html.escape(str(box['error']))}"
+        elif event.event == "error":
+            chat[-1]["content"] = f"Error: {html.escape(event.message)}"
             yield chat, pairs, sources, counter, "Failed"
-            return
-        ans: Answer = box["answer"]
-        chat[-1]["content"] = render_answer(ans, key)
-        pairs = pairs + [(message, ans.text)]
-        note = "" if box["question"] == message else f"Searched for: {box['question']}"
-        yield chat, pairs, render_sources(ans, store, key) + (sources or ""), counter, note
+        elif event.answer is not None:
+            ans: Answer = event.answer
+            chat[-1]["content"] = render_answer(ans, key)
+            note = f"Searched for: {ans.searched_for}" if ans.searched_for else ""
+            if ans.refused and ans.sentences:
+                note = f"Why: {ans.sentences[0].reason}. {note}".strip()
+            yield (chat, pairs + [(message, ans.text)],
+                   render_sources(ans, service.store, key) + (sources or ""), counter, note)
 
-    def summarize(kind: str, article: str | None, query: str, source: str, since: str, until: str,
-                  n: float = 4, progress=gr.Progress()):
-        def tick(what: str) -> None:
+
+def summarize(service: Service, kind: str, article: str | None, query: str, source: str, since: str,
+              until: str, n: float = 4, progress=None):
+    """The summaries handler: (summary HTML, sources HTML)."""
+    import gradio as gr
+
+    def tick(what: str) -> None:
+        if progress is not None:
             progress(0.5, desc=what)
-        wanted = settings.model_copy(deep=True)
-        wanted.summary.max_sentences = int(n or settings.summary.max_sentences)
-        with lock:
-            if kind == "Article":
-                if not article:
-                    raise gr.Error("Pick an article first.")
-                s = summarize_article(article.rsplit(" · ", 1)[-1], wanted, store, progress=tick)
-            else:
-                if not query.strip():
-                    raise gr.Error("Type a topic to summarise.")
-                f = Filters(source=source or None, since=since or None, until=until or None)
-                s = summarize_query(query, wanted, store, filters=f, progress=tick)
-        key = f"s{abs(hash((kind, article, query)))}"
-        facts = "".join(
-            f"<li>{html.escape(f.text)}</li>" if f.kind == "figure" else
-            f"<li>“{html.escape(f.text)}” — <b>{html.escape(f.speaker or 'unattributed')}</b></li>"
-            for f in s.key_facts)
-        body = (f"<h3>{html.escape(s.subject)}</h3><p>{render_answer(s, key)}</p>"
-                f"<h4>Key facts</h4><ul>{facts}</ul>")
-        return body, render_sources(s, store, key)
+    if kind == "Article" and not article:
+        raise gr.Error("Pick an article first.")
+    if kind != "Article" and not (query or "").strip():
+        raise gr.Error("Type a topic to summarise.")
+    try:
+        req = SummarizeRequest(article=article.rsplit(" · ", 1)[-1] if kind == "Article" and article
+                               else None, query=None if kind == "Article" else query,
+                               filters=Filters(source=source, since=since, until=until),
+                               sentences=int(n or service.settings.summary.max_sentences))
+        s = service.summarize(req, progress=tick)
+    except (ValidationError, QAError) as e:
+        raise gr.Error(str(e)) from None
+    key = f"s{abs(hash((kind, article, query)))}"
+    facts = "".join(
+        f"<li>{html.escape(f.text)}</li>" if f.kind == "figure" else
+        f"<li>“{html.escape(f.text)}” — <b>{html.escape(f.speaker or 'unattributed')}</b></li>"
+        for f in s.key_facts)
+    body = (f"<h3>{html.escape(s.subject)}</h3><p>{render_answer(s, key)}</p>"
+            f"<h4>Key facts</h4><ul>{facts}</ul>")
+    return body, render_sources(s, service.store, key)
 
-    def article_choices():
-        return [f"{r['title'][:80]} · {r['id']}" for r in store.list_articles()]
 
-    def library_rows():
-        return [[r["id"], r["published_at"][:10], r["source"], r["title"], r["chunks"]]
-                for r in store.list_articles()]
+def article_choices(service: Service) -> list[str]:
+    return [f"{r.title[:80]} · {r.id}" for r in service.articles()]
 
-    def upload(files):
-        if not files:
-            raise gr.Error("Choose one or more files first.")
-        lines = []
-        for f in files:
-            src = Path(getattr(f, "name", f))
-            with lock:
-                rep = ingest_upload(src.name, src, store)
-            lines += [f"✓ {src.name}: added “{t}”" for t in rep.added]
-            lines += [f"✓ {src.name}: replaced “{t}”" for t in rep.replaced]
-            lines += [f"· {src.name}: “{t}” is already stored" for t in rep.skipped]
-            lines += [f"✗ {e}" for e in rep.errors]
-        return ("\n".join(lines), library_rows(), gr.update(choices=article_choices()),
-                gr.update(choices=article_choices()), status_text(settings, store))
 
-    def delete(choice: str | None):
-        if not choice:
-            raise gr.Error("Pick an article to delete.")
-        store.delete_article(choice.rsplit(" · ", 1)[-1])
-        return (f"Deleted: {choice}", library_rows(), gr.update(choices=article_choices(), value=None),
-                gr.update(choices=article_choices()), status_text(settings, store))
+def library_rows(service: Service) -> list[list]:
+    return [[r.id, r.published_at[:10], r.source, r.title, r.chunks] for r in service.articles()]
+
+
+def upload(service: Service, files):
+    import gradio as gr
+
+    if not files:
+        raise gr.Error("Choose one or more files first.")
+    lines = []
+    for f in files:
+        src = Path(getattr(f, "name", f))
+        rep = service.add_files([(src.name, src)])
+        lines += [f"✓ {src.name}: added “{t}”" for t in rep.added]
+        lines += [f"✓ {src.name}: replaced “{t}”" for t in rep.replaced]
+        lines += [f"· {src.name}: “{t}” is already stored" for t in rep.skipped]
+        lines += [f"✗ {e}" for e in rep.errors]
+    return ("\n".join(lines), *_library_updates(service))
+
+
+def delete(service: Service, choice: str | None):
+    import gradio as gr
+
+    if not choice:
+        raise gr.Error("Pick an article to delete.")
+    try:
+        service.delete(choice.rsplit(" · ", 1)[-1])
+    except QAError as e:
+        raise gr.Error(str(e)) from None
+    return (f"Deleted: {choice}", *_library_updates(service, clear=True))
+
+
+def _library_updates(service: Service, clear: bool = False) -> tuple:
+    import gradio as gr
+
+    choices = article_choices(service)
+    victim = gr.update(choices=choices, value=None) if clear else gr.update(choices=choices)
+    return library_rows(service), victim, gr.update(choices=choices), status_text(service)
+
+
+def build(service: Service):
+    """The Blocks: Chat, Summaries and Library tabs over one service."""
+    import gradio as gr
 
     with gr.Blocks(title="qa — cited answers about news") as demo:
         gr.Markdown("## qa — answers and summaries with checked citations")
-        status = gr.Markdown(status_text(settings, store), elem_id="qa-status")
+        status = gr.Markdown(status_text(service), elem_id="qa-status")
         with gr.Tab("Chat"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Chat", height=460, sanitize_html=False, elem_id="qa-chat")
-                    box = gr.Textbox(label="Question", placeholder="Ask about the articles…",
-                                     elem_id="qa-question")
-                    note = gr.Markdown(elem_id="qa-note")
-                    with gr.Accordion("Filters", open=False):
-                        with gr.Row():
-                            f_source = gr.Textbox(label="Outlet", placeholder="e.g. The Verge")
-                            f_since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
-                            f_until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
-                with gr.Column(scale=2):
-                    gr.Markdown("### Sources\nClick a citation marker to see the passage.")
-                    sources = gr.HTML(elem_id="qa-sources")
-            pairs, counter = gr.State([]), gr.State(0)
-            box.submit(respond, [box, chat, pairs, sources, counter, f_source, f_since, f_until],
-                       [chat, pairs, sources, counter, note], api_name="ask").then(
-                lambda: "", None, box, api_name=False)
+            _chat_tab(service)
         with gr.Tab("Summaries"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    kind = gr.Radio(["Article", "Topic"], value="Article", label="Summarise")
-                    pick = gr.Dropdown(article_choices(), label="Article")
-                    topic = gr.Textbox(label="Topic (for a summary across articles)")
-                    with gr.Row():
-                        src = gr.Textbox(label="Outlet (optional)")
-                        since = gr.Textbox(label="Since YYYY-MM-DD")
-                        until = gr.Textbox(label="Until YYYY-MM-DD")
-                    length = gr.Slider(1, 10, value=settings.summary.max_sentences, step=1,
-                                       label="Sentences")
-                    go = gr.Button("Summarise", variant="primary")
-                    summary = gr.HTML(elem_id="qa-summary")
-                with gr.Column(scale=2):
-                    gr.Markdown("### Sources")
-                    summary_sources = gr.HTML(elem_id="qa-summary-sources")
-            go.click(summarize, [kind, pick, topic, src, since, until, length], [summary, summary_sources],
-                     api_name="summarize")
+            pick = _summary_tab(service)
         with gr.Tab("Library"):
-            files = gr.File(label="Add articles (.txt .md .html .jsonl)", file_count="multiple",
-                            file_types=UPLOAD_SUFFIXES, elem_id="qa-upload")
-            add = gr.Button("Add to library", variant="primary")
-            report = gr.Textbox(label="Result", lines=4, elem_id="qa-upload-report")
-            table = gr.Dataframe(library_rows(), headers=["id", "date", "outlet", "title", "chunks"],
-                                 interactive=False, label="Articles")
-            with gr.Row():
-                victim = gr.Dropdown(article_choices(), label="Article to delete")
-                remove = gr.Button("Delete", variant="stop")
-            add.click(upload, files, [report, table, victim, pick, status], api_name="upload")
-            remove.click(delete, victim, [report, table, victim, pick, status], api_name="delete")
+            _library_tab(service, pick, status)
     return demo
 
 
-def launch(settings: Settings, block: bool = True):
-    from qa.ingest import open_store
+def _chat_tab(service: Service) -> None:
+    import gradio as gr
 
-    store = open_store(settings, notify=print)
-    demo = build(settings, store)
+    with gr.Row():
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(label="Chat", height=460, sanitize_html=False, elem_id="qa-chat")
+            box = gr.Textbox(label="Question", placeholder="Ask about the articles…", elem_id="qa-question")
+            note = gr.Markdown(elem_id="qa-note")
+            with gr.Accordion("Filters", open=False):
+                with gr.Row():
+                    f_source = gr.Textbox(label="Outlet", placeholder="e.g. The Verge")
+                    f_since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD")
+                    f_until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD")
+        with gr.Column(scale=2):
+            gr.Markdown("### Sources\nClick a citation marker to see the passage.")
+            sources = gr.HTML(elem_id="qa-sources")
+    pairs, counter = gr.State([]), gr.State(0)
+
+    def on_ask(message, chat_, pairs_, sources_, counter_, source="", since="", until=""):
+        yield from respond(service, message, chat_, pairs_, sources_, counter_, source, since, until)
+
+    box.submit(on_ask, [box, chat, pairs, sources, counter, f_source, f_since, f_until],
+               [chat, pairs, sources, counter, note], api_name="ask").then(
+        lambda: "", None, box, api_name=False)
+
+
+def _summary_tab(service: Service):
+    import gradio as gr
+
+    with gr.Row():
+        with gr.Column(scale=3):
+            kind = gr.Radio(["Article", "Topic"], value="Article", label="Summarise")
+            pick = gr.Dropdown(article_choices(service), label="Article")
+            topic = gr.Textbox(label="Topic (for a summary across articles)")
+            with gr.Row():
+                src = gr.Textbox(label="Outlet (optional)")
+                since = gr.Textbox(label="Since YYYY-MM-DD")
+                until = gr.Textbox(label="Until YYYY-MM-DD")
+            length = gr.Slider(1, 10, value=service.settings.summary.max_sentences, step=1,
+                               label="Sentences")
+            go = gr.Button("Summarise", variant="primary")
+            summary = gr.HTML(elem_id="qa-summary")
+        with gr.Column(scale=2):
+            gr.Markdown("### Sources")
+            summary_sources = gr.HTML(elem_id="qa-summary-sources")
+
+    def on_summarize(kind_, article, query, source, since_, until_, n=4, progress=gr.Progress()):
+        return summarize(service, kind_, article, query, source, since_, until_, n, progress)
+
+    go.click(on_summarize, [kind, pick, topic, src, since, until, length], [summary, summary_sources],
+             api_name="summarize")
+    return pick
+
+
+def _library_tab(service: Service, pick, status) -> None:
+    import gradio as gr
+
+    files = gr.File(label="Add articles (.txt .md .html .jsonl)", file_count="multiple",
+                    file_types=UPLOAD_SUFFIXES, elem_id="qa-upload")
+    add = gr.Button("Add to library", variant="primary")
+    report = gr.Textbox(label="Result", lines=4, elem_id="qa-upload-report")
+    table = gr.Dataframe(library_rows(service), headers=["id", "date", "outlet", "title", "chunks"],
+                         interactive=False, label="Articles")
+    with gr.Row():
+        victim = gr.Dropdown(article_choices(service), label="Article to delete")
+        remove = gr.Button("Delete", variant="stop")
+    add.click(lambda f: upload(service, f), files, [report, table, victim, pick, status], api_name="upload")
+    remove.click(lambda c: delete(service, c), victim, [report, table, victim, pick, status],
+                 api_name="delete")
+
+
+def mount(app, service: Service):
+    """The browser app mounted at / of the API's FastAPI app (one server, one port)."""
+    import gradio as gr
+
+    demo = build(service)
     demo.queue(default_concurrency_limit=4)
-    return demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
-                       max_file_size=f"{settings.max_upload_mb}mb", auth=settings.auth_pairs(),
-                       head=HEAD, css=CSS, prevent_thread_lock=not block)
+    settings = service.settings
+    app = gr.mount_gradio_app(app, demo, path="/", auth=settings.auth_pairs(), show_error=True,
+                              max_file_size=f"{settings.max_upload_mb}mb", head=HEAD, css=CSS)
+    # Gradio refuses a file a client names by its server path ("not uploaded by a user") only
+    # in an app it launched itself: gradio 6.31's check returns early unless `has_launched`,
+    # which mount_gradio_app never sets. Without this, the upload box would read any server
+    # file (tests/test_security.py::test_upload_cannot_name_a_server_path).
+    demo.has_launched = True
+    return app

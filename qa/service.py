@@ -1,0 +1,224 @@
+"""The one place the CLI, the browser app and the HTTP API call: ask, summarise, search,
+add and delete articles, health. The front ends parse their requests into the models
+below, call a `Service` and render what it returns; they hold no logic of their own.
+
+A `Service` owns the settings, the store and one lock: the model answers one call at a
+time, whichever front end asks (a local model on 2 cores gains nothing from two at once).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from qa.config import EMBED_MODELS, Settings
+from qa.errors import NotFound, QAError
+from qa.filters import Filters
+from qa.models import Answer, IngestReport, Passage, Sentence
+
+if TYPE_CHECKING:
+    from qa.store import Store
+    from qa.summarize import Summary
+
+__all__ = ["AskEvent", "AskRequest", "ArticleRow", "Health", "SearchRequest", "SearchResult",
+           "Service", "SummarizeRequest", "Turn"]
+
+
+class Turn(BaseModel):
+    """An earlier exchange of the conversation, for follow-up questions."""
+
+    question: str
+    answer: str
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=4000, description="The question.")
+    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first: a "
+                                "follow-up ('and how many were charged?') is rewritten with them.")
+    filters: Filters = Field(default_factory=Filters, description="Outlet, category and dates.")
+    policy: Literal["remove", "flag"] | None = Field(
+        None, description="Unsupported sentences removed, or kept and flagged (default: settings).")
+
+
+class SummarizeRequest(BaseModel):
+    article: str | None = Field(None, description="Article id or title prefix.")
+    query: str | None = Field(None, description="A topic to summarise across articles instead.")
+    filters: Filters = Field(default_factory=Filters, description="For a topic: outlet, dates.")
+    sentences: int | None = Field(None, ge=1, le=30, description="How many sentences.")
+    policy: Literal["remove", "flag"] | None = None
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=4000)
+    k: int = Field(10, ge=1, le=100, description="Results to return.")
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    filters: Filters = Field(default_factory=Filters)
+
+
+class SearchResult(BaseModel):
+    query: str
+    results: list[Passage]
+
+
+class ArticleRow(BaseModel):
+    """A stored article without its text (and without where on the server it came from)."""
+
+    id: str
+    title: str
+    source: str = ""
+    author: str = ""
+    category: str = ""
+    published_at: str = ""
+    url: str = ""
+    chars: int = 0
+    chunks: int = 0
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    model: str
+    embedder: str
+    articles: int
+    chunks: int
+
+
+class AskEvent(BaseModel):
+    """One step of a streamed answer: progress, a checked sentence, then the answer."""
+
+    event: Literal["progress", "sentence", "answer", "error"]
+    message: str = ""
+    sentence: Sentence | None = None
+    answer: Answer | None = None
+
+
+@dataclass
+class Service:
+    settings: Settings
+    store: Store
+    complete: Callable | None = None  # the model function; None = qa.llm.complete
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings, seed: bool = True, notify: Callable[[str], None] | None = None,
+             complete: Callable | None = None) -> Service:
+        """The service over settings' store, with the seed articles when the store is empty."""
+        from qa.ingest import open_store
+
+        return cls(settings, open_store(settings, seed=seed, notify=notify), complete)
+
+    def _with_policy(self, policy: str | None, sentences: int | None = None) -> Settings:
+        if not policy and not sentences:
+            return self.settings
+        s = self.settings.model_copy(deep=True)
+        if policy:
+            s.answer.policy = policy  # type: ignore[assignment]
+        if sentences:
+            s.summary.max_sentences = sentences
+        return s
+
+    def ask(self, req: AskRequest, on_sentence: Callable[[Sentence], None] | None = None,
+            on_progress: Callable[[str], None] | None = None) -> Answer:
+        """The checked answer; each sentence goes to on_sentence once it has passed its check."""
+        from qa.answer import ask, standalone_question
+
+        settings = self._with_policy(req.policy)
+        history = [(t.question, t.answer) for t in req.history]
+        with self.lock:
+            if on_progress:
+                on_progress("reading the conversation" if history else "searching the articles")
+            question = standalone_question(req.question, history, settings, self.complete)
+            ans = ask(question, settings, self.store, complete=self.complete,
+                      filters=req.filters, on_sentence=on_sentence, on_progress=on_progress)
+        ans.searched_for = question if question != req.question else ""
+        return ans
+
+    def stream_ask(self, req: AskRequest) -> Iterator[AskEvent]:
+        """ask() as events, in order: progress..., sentence..., then answer (or error). The
+        answer is worked out in a thread; the events are yielded as they happen."""
+        events: queue.Queue[AskEvent | None] = queue.Queue()
+
+        def work() -> None:
+            try:
+                ans = self.ask(req, on_sentence=lambda s: events.put(AskEvent(event="sentence", sentence=s)),
+                               on_progress=lambda m: events.put(AskEvent(event="progress", message=m)))
+                events.put(AskEvent(event="answer", answer=ans))
+            except Exception as e:  # reported to the client as the last event
+                events.put(AskEvent(event="error", message=str(e) or type(e).__name__))
+            events.put(None)
+
+        threading.Thread(target=work, daemon=True, name="qa-ask").start()
+        while (event := events.get()) is not None:
+            yield event
+
+    def summarize(self, req: SummarizeRequest, progress: Callable[[str], None] | None = None,
+                  paths: bool = False) -> Summary:
+        """A cited summary of an article (id or title prefix; a stored file's path too when
+        `paths`, for the CLI) or of a topic."""
+        from qa.summarize import summarize_article, summarize_query
+
+        if bool(req.article) == bool(req.query and req.query.strip()):
+            raise QAError("give either an article (id or title prefix) or a query (a topic), not both")
+        settings = self._with_policy(req.policy, req.sentences)
+        with self.lock:
+            if req.query:
+                return summarize_query(req.query, settings, self.store, filters=req.filters,
+                                       complete=self.complete, progress=progress)
+            return summarize_article(req.article or "", settings, self.store, complete=self.complete,
+                                     progress=progress, paths=paths)
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        from qa.retrieve import search
+
+        hits = search(self.store, req.query, self.settings.retrieval, k=req.k,
+                      filters=req.filters, mode=req.mode)
+        return SearchResult(query=req.query, results=hits)
+
+    def articles(self) -> list[ArticleRow]:
+        return [ArticleRow(**r) for r in self.store.list_articles()]
+
+    def add_files(self, files: list[tuple[str, Path]]) -> IngestReport:
+        """Uploaded files (name as the client gave it, where it was saved), each kept as
+        DATA_DIR/uploads/NAME and ingested; the reports merged."""
+        from qa.ingest import ingest_upload
+
+        report = IngestReport()
+        for name, path in files:
+            with self.lock:
+                rep = ingest_upload(name, path, self.store)
+            for part in ("added", "replaced", "skipped", "errors"):
+                getattr(report, part).extend(getattr(rep, part))
+            report.chunks += rep.chunks
+        return report
+
+    def add_paths(self, paths: list[Path], progress: Callable | None = None) -> IngestReport:
+        """Files and folders on this machine (the CLI's `qa ingest`)."""
+        from qa.ingest import ingest, iter_files
+
+        files = list(iter_files(paths))  # a missing path fails before anything is stored
+        with self.lock:
+            return ingest(files, self.store, progress=progress)
+
+    def add_articles(self, rows: list[dict], origin: str = "api") -> IngestReport:
+        """Articles as JSON objects (title and text required; source, author, category,
+        published_at, url optional)."""
+        from qa.ingest import ingest_rows
+
+        with self.lock:
+            return ingest_rows(rows, self.store, origin)
+
+    def delete(self, article_id: str) -> None:
+        with self.lock:
+            if not self.store.delete_article(article_id):
+                raise NotFound(f"no article with id {article_id!r}; list them with `qa list` "
+                               "or GET /v1/articles")
+
+    def health(self) -> Health:
+        c = self.store.counts()
+        return Health(model=self.settings.model, embedder=EMBED_MODELS[self.settings.embedder],
+                      articles=c["articles"], chunks=c["chunks"])
