@@ -264,3 +264,32 @@ def test_one_server_serves_the_app_the_api_and_its_docs(tmp_path):
         assert {"/v1/ask", "/v1/chat/completions", "/v1/articles", "/v1/articles/{article_id}",
                 "/v1/summarize", "/v1/search", "/v1/health", "/v1/models"} <= set(paths)
         assert httpx.get(f"{url}/v1/health").json()["articles"] == 1
+
+
+def test_qa_serve_refuses_a_public_address_without_keys(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QA_HOST": "0.0.0.0", "QA_DATA_DIR": str(tmp_path / "data")}
+    env.pop("QA_AUTH", None), env.pop("QA_API_KEYS", None)
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "serve"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1
+    assert "refusing to listen on 0.0.0.0 without QA_AUTH and QA_API_KEYS" in out.stderr
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
+
+
+def test_qa_keys_new_prints_a_key_and_its_digest_line(tmp_path):
+    import subprocess
+    import sys
+
+    from qa.keys import load, owner
+
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "keys", "new", "ci"], capture_output=True,
+                         text=True, timeout=60).stdout.splitlines()
+    key = out[0].removeprefix("key: ")
+    line = out[1].removeprefix("line for the QA_API_KEYS file: ")
+    assert key.startswith("qa-") and key not in line and line.startswith("ci:sha256:")
+    (tmp_path / "keys").write_text(line + "\n")
+    assert owner(key, load(str(tmp_path / "keys"))) == "ci"
