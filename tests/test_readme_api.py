@@ -58,8 +58,8 @@ def test_fake_llm_readme_curl_examples_work_as_written(served):
         if "ARTICLE_ID" in command:
             harbour = next(a for a in store.list_articles() if a["title"] == "Harbour reopens")
             command = command.replace("ARTICLE_ID", harbour["id"])
-        out = subprocess.run(["bash", "-c", command.replace("http://127.0.0.1:7860", url) + " -w '\\n%{http_code}'"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+        command = command.replace("http://127.0.0.1:7860", url) + " -w '\\n%{http_code}'"
+        out = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=300)
         body, _, status = out.stdout.rpartition("\n")
         assert out.returncode == 0 and status == "200", (command, out.stdout[-500:], out.stderr[-500:])
         if '"stream": true' in command:
