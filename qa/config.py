@@ -106,6 +106,18 @@ class SummarySettings(BaseModel):
     query_k: int = Field(8, ge=1, le=50, description="Passages retrieved for a topic summary.")
 
 
+class FeedSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    every: int = Field(900, ge=60, description="Seconds between polls of a feed added without "
+                       "--every (15 minutes).")
+    timeout: float = Field(20.0, gt=0, description="Seconds before a feed or page request fails.")
+    max_mb: float = Field(10.0, gt=0, description="Largest feed or linked page read, in MB.")
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per request.")
+    pages: bool = Field(True, description="Read each entry's full text from its linked page "
+                        "(trafilatura); off: the entry's own content only.")
+    background: bool = Field(True, description="Poll the feeds that are due while `qa serve` runs.")
+
+
 class Settings(BaseSettings):
     """Everything qa can be configured with. Every field reads `QA_<NAME>`."""
 
@@ -152,6 +164,10 @@ class Settings(BaseSettings):
         "commas, or the path of a file with one a line ('name:sha256:HEX' keeps only the digest; "
         "`qa keys new NAME` prints one). Unset = no key asked (the server binds 127.0.0.1).")
     max_upload_mb: int = Field(20, ge=1, description="Largest file the app and the API accept, in MB.")
+    feeds_allow_private: bool = Field(
+        False, description="Let feeds and their pages be fetched from loopback, private and "
+        "link-local addresses (off: a feed URL cannot reach this machine or its network).")
+    feeds: FeedSettings = Field(default_factory=FeedSettings, description="How feeds are polled.")
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings,
                                        description="How articles are cut into chunks.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings,

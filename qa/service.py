@@ -103,6 +103,7 @@ class Service:
     store: Store
     complete: Callable | None = None  # the model function; None = qa.llm.complete
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _feeds: object = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, seed: bool = True, notify: Callable[[str], None] | None = None,
@@ -217,6 +218,52 @@ class Service:
             if not self.store.delete_article(article_id):
                 raise NotFound(f"no article with id {article_id!r}; list them with `qa list` "
                                "or GET /v1/articles")
+
+    # ---- feeds --------------------------------------------------------------------------
+    def feed_book(self):
+        from qa.feeds import FeedBook
+
+        if self._feeds is None:
+            self._feeds = FeedBook(self.settings)
+        return self._feeds
+
+    def feeds(self) -> list:
+        return self.feed_book().all()
+
+    def add_feed(self, url: str, every: str | None = None):
+        """Subscribe to a feed (`every`: '15m', '1h', ...; default settings.feeds.every)."""
+        from qa.feeds import parse_every
+
+        return self.feed_book().add(url, parse_every(every, self.settings.feeds.every))
+
+    def remove_feed(self, url: str) -> None:
+        """Unsubscribe; the articles it brought stay (delete them like any other)."""
+        self.feed_book().remove(url)
+
+    def poll_feeds(self, url: str | None = None, due_only: bool = False) -> list:
+        """Poll one feed, every feed, or the feeds that are due; their reports. Network reads
+        happen outside the model's lock; the store keeps its own."""
+        from qa.feeds import poll, poll_due
+
+        book = self.feed_book()
+        if due_only:
+            return poll_due(book, self.store)
+        return [poll(book, f.url, self.store) for f in ([book.get(url)] if url else book.all())]
+
+    def start_polling(self, every: float = 30.0) -> threading.Event:
+        """Poll the feeds that are due in a background thread, checking every `every` seconds,
+        until the returned event is set."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                try:
+                    self.poll_feeds(due_only=True)
+                except Exception as e:  # a poll must not end the loop; the feed records its error
+                    print(f"qa feeds: polling failed: {e}")
+
+        threading.Thread(target=loop, daemon=True, name="qa-feeds").start()
+        return stop
 
     def health(self) -> Health:
         c = self.store.counts()
