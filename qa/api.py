@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from qa import chat, keys
 from qa.errors import BadInput, ModelError, NotFound, QAError, explain
+from qa.feeds import Feed, PollReport
 from qa.models import Answer, IngestReport
 from qa.service import (
     ArticleRow,
@@ -55,6 +56,15 @@ class ArticlesBody(BaseModel):
 
 class Deleted(BaseModel):
     deleted: str
+
+
+class FeedBody(BaseModel):
+    url: str = Field(min_length=1, description="The feed's URL (RSS or Atom).")
+    every: str | None = Field(None, description="How often to poll: 15m, 1h, 1d ... (default 15m).")
+
+
+class PollBody(BaseModel):
+    url: str | None = Field(None, description="One feed; default every feed.")
 
 
 class ApiError(Exception):
@@ -126,6 +136,7 @@ def create_app(service: Service) -> FastAPI:
     add_error_handlers(app)
     app.include_router(native_routes(service), dependencies=[Depends(require_key(service))])
     app.include_router(chat_routes(service), dependencies=[Depends(require_key(service))])
+    app.include_router(feed_routes(service), dependencies=[Depends(require_key(service))])
     return app
 
 
@@ -255,6 +266,29 @@ def chat_routes(service: Service) -> APIRouter:
     return r
 
 
+def feed_routes(service: Service) -> APIRouter:
+    r = APIRouter(prefix="/v1/feeds")
+
+    @r.get("")
+    def feeds() -> dict[str, list[Feed]]:
+        return {"feeds": service.feeds()}
+
+    @r.post("", response_model=Feed)
+    def add(body: FeedBody) -> Feed:
+        return service.add_feed(body.url, body.every)
+
+    @r.delete("", response_model=Deleted)
+    def remove(url: str) -> Deleted:
+        service.remove_feed(url)
+        return Deleted(deleted=url)
+
+    @r.post("/poll")
+    def poll(body: PollBody) -> dict[str, list[PollReport]]:
+        return {"polls": service.poll_feeds(body.url)}
+
+    return r
+
+
 def check_binding(settings) -> None:
     """Refuse to listen beyond loopback without a log-in for the app and keys for the API."""
     host = settings.host.strip("[]")
@@ -284,6 +318,8 @@ def serve(settings, notify=print) -> None:
     keys.load(settings.api_keys)  # a malformed QA_API_KEYS fails here, not at the first request
     service = Service.open(settings, notify=notify)
     server = build_server(service)
+    if settings.feeds.background:
+        service.start_polling()
     base = f"http://{settings.host}:{settings.port}"
     notify(f"qa: the app at {base}/ , the API at {base}/v1 (docs: {base}/docs)"
            + ("" if settings.api_keys else "; no API keys (loopback only)"))

@@ -177,13 +177,21 @@ def poll(book: FeedBook, url: str, store) -> PollReport:
         report.errors.append(f"{feed.url}: {_not_a_feed(parsed, got)}")
         book.finish(feed.url, report)
         return report
-    if parsed.bozo:
+    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), _benign()):
         report.errors.append(f"{feed.url}: malformed feed ({parsed.get('bozo_exception')}); "
                              f"{len(parsed.entries)} entries read")
     outlet = parsed.feed.get("title") or urlsplit(got.url).hostname or ""
     _store_entries(book, feed.url, parsed.entries, outlet, store, report)
     book.finish(feed.url, report, got, parsed.feed.get("title", ""))
     return report
+
+
+def _benign():
+    """feedparser's complaints about a readable feed (a missing XML media type, an encoding
+    declared one way and served another): not worth reporting."""
+    import feedparser
+
+    return (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
 
 def _not_a_feed(parsed, got) -> str:
@@ -200,8 +208,8 @@ def _store_entries(book: FeedBook, feed: str, entries, outlet: str, store, repor
     marks: list[tuple[str, str, str | None]] = []
     for entry in entries:
         eid = entry.get("id") or entry.get("link") or _digest(entry.get("title", ""), _content(entry))
-        digest = _digest(entry.get("title", ""), _content(entry), entry.get("updated", ""),
-                         entry.get("link", ""))
+        digest = _digest(entry.get("title", ""), _content(entry), dict.get(entry, "updated", ""),
+                         entry.get("link", ""))  # dict.get: feedparser maps a missing `updated`
         if book.seen(feed, eid) == digest:
             report.unchanged += 1
             continue
@@ -268,7 +276,7 @@ def _plain(html: str) -> str:
 
 def _date(entry) -> str:
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        t = entry.get(field)
+        t = dict.get(entry, field)  # no feedparser fallback from one to another
         if t:
             return datetime.fromtimestamp(timegm(t), tz=UTC).isoformat()
     return ""

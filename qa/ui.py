@@ -197,7 +197,7 @@ def upload(service: Service, files):
         lines += [f"✓ {src.name}: replaced “{t}”" for t in rep.replaced]
         lines += [f"· {src.name}: “{t}” is already stored" for t in rep.skipped]
         lines += [f"✗ {e}" for e in rep.errors]
-    return ("\n".join(lines), *_library_updates(service))
+    return ("\n".join(lines), *library_updates(service))
 
 
 def delete(service: Service, choice: str | None):
@@ -209,10 +209,10 @@ def delete(service: Service, choice: str | None):
         service.delete(choice.rsplit(" · ", 1)[-1])
     except QAError as e:
         raise gr.Error(str(e)) from None
-    return (f"Deleted: {choice}", *_library_updates(service, clear=True))
+    return (f"Deleted: {choice}", *library_updates(service, clear=True))
 
 
-def _library_updates(service: Service, clear: bool = False) -> tuple:
+def library_updates(service: Service, clear: bool = False) -> tuple:
     import gradio as gr
 
     choices = article_choices(service)
@@ -305,6 +305,9 @@ def _library_tab(service: Service, pick, status) -> None:
     add.click(lambda f: upload(service, f), files, [report, table, victim, pick, status], api_name="upload")
     remove.click(lambda c: delete(service, c), victim, [report, table, victim, pick, status],
                  api_name="delete")
+    from qa.ui_feeds import feeds_panel
+
+    feeds_panel(service, [report, table, victim, pick, status])
 
 
 def mount(app, service: Service):
