@@ -83,6 +83,8 @@ def _print_polls(reports) -> None:
     for r in reports:
         state = "unchanged (304)" if r.not_modified else (
             f"added {len(r.added)}, replaced {len(r.replaced)}, unchanged {r.unchanged}")
+        if r.errors and not (r.added or r.replaced or r.unchanged or r.not_modified):
+            state = "failed"
         typer.echo(f"{r.feed}: {state}")
         for e in r.errors:
             typer.secho(f"  problem: {e}", fg="yellow", err=True)

@@ -51,6 +51,8 @@ def _poll_lines(reports) -> str:
     for r in reports:
         if r.not_modified:
             lines.append(f"· {r.feed}: unchanged since the last poll")
+        elif r.errors and not (r.added or r.replaced or r.unchanged):
+            pass  # the feed itself failed: its error says so
         else:
             lines.append(f"✓ {r.feed}: {len(r.added)} new, {len(r.replaced)} updated, "
                          f"{r.unchanged} unchanged")
