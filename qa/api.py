@@ -130,7 +130,11 @@ def require_key(service: Service):
 
 def create_app(service: Service) -> FastAPI:
     """The FastAPI app with the /v1 routes; mount the browser app on it with ui.mount."""
-    app = FastAPI(title="qa", version="1", description=(
+    from fastapi_offline import FastAPIOffline
+
+    # FastAPIOffline: FastAPI whose /docs and /redoc pages load Swagger UI and ReDoc from this
+    # machine (FastAPI's own pages load them from a CDN, so offline they stayed blank)
+    app = FastAPIOffline(title="qa", version="1", static_url="/docs-assets", description=(
         "Answers and summaries about news articles; every sentence cites the exact passage it "
         "came from and is checked against it before it is sent."))
     add_error_handlers(app)

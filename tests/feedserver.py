@@ -62,9 +62,11 @@ def fixtures(base: str) -> dict[str, tuple[int, dict, bytes]]:
         "/page.html": (200, {"Content-Type": "text/html"}, page("Just a page", 9)),
         "/big.xml": (200, {}, (
             "<?xml version='1.0'?><rss version='2.0'><channel><title>Big Feed</title><link>x</link>"
-            f"<description>d</description><item><title>Huge entry</title><guid isPermaLink='false'>huge-1</guid>"
+            "<description>d</description><item><title>Huge entry</title>"
+            "<guid isPermaLink='false'>huge-1</guid>"
             f"<description>{big}</description></item>"
-            "<item><title>School roof fixed</title><guid isPermaLink='false'>small-1</guid><description>The school roof "
+            "<item><title>School roof fixed</title><guid isPermaLink='false'>small-1</guid>"
+            "<description>The school roof "
             "was fixed over the half-term holiday, the council said on Monday, at a cost of "
             "forty thousand pounds.</description></item></channel></rss>")),
         "/nodate.xml": (200, {}, (

@@ -259,7 +259,11 @@ def test_one_server_serves_the_app_the_api_and_its_docs(tmp_path):
         page = httpx.get(f"{url}/")
         assert page.status_code == 200 and "gradio" in page.text.lower()
         assert "/ask" in httpx.get(f"{url}/gradio_api/info").text
-        assert httpx.get(f"{url}/docs").status_code == 200
+        docs = httpx.get(f"{url}/docs")
+        assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+        assert "cdn" not in docs.text  # the page works offline
+        js = httpx.get(f"{url}/docs-assets/swagger-ui-bundle.js")
+        assert js.status_code == 200 and len(js.content) > 100_000
         paths = httpx.get(f"{url}/openapi.json").json()["paths"]
         assert {"/v1/ask", "/v1/chat/completions", "/v1/articles", "/v1/articles/{article_id}",
                 "/v1/summarize", "/v1/search", "/v1/health", "/v1/models"} <= set(paths)

@@ -47,7 +47,8 @@ def test_feeds_of_each_kind_become_articles_with_their_metadata(served):
     assert repairs["published_at"].startswith("2023-10-18") and repairs["url"] == f"{base}/a/1.html"
     assert PAGE_LINE in store.text(repairs["id"])  # the full text came from the linked page
     assert got["Bridge reopens"]["published_at"].startswith("2023-10-19")
-    assert got["Bridge reopens"]["author"] == "Bo Writer" and got["Bridge reopens"]["source"] == "Valley Times"
+    bridge = got["Bridge reopens"]
+    assert bridge["author"] == "Bo Writer" and bridge["source"] == "Valley Times"
     assert got["Fishing quota cut"]["author"] == "Cy Author"
     storm = got["Storm warning issued"]  # its page is a 404: the entry's own text is used
     assert store.text(storm["id"]).startswith("The weather office issued a storm warning")
