@@ -167,7 +167,52 @@ def child(step: str, n: int, embedder: str, data: Path) -> list[str]:
     rss = peak_rss_mb()
     lines.append(f"| peak RSS of a process searching {n:,} chunks ({embedder}) | {rss:.0f} MB | first "
                  f"search (model, BM25 index, catalogue) {first:.1f} s |")
-    return lines
+    return lines + growth(store, n, queries, percentile(lat, 95))
+
+
+def growth(store, n: int, queries: list[str], p95: float) -> list[str]:
+    """Add 100 articles (chunked, embedded, committed), then time the first search after it
+    (the BM25 index and catalogue catch up from the change log) and the next 50; then a full
+    rebuild, what the first search after a change cost before, and whether its results equal
+    the incremental index's."""
+    import random
+
+    from qa import lexicon
+    from qa.chunking import content_hash
+    from qa.models import Article
+    from qa.retrieve import search
+
+    rng = random.Random(7)
+    sents = [t.strip() for a in (DATA / "articles.jsonl").open() for t in json.loads(a)["text"].split(". ")
+             if len(t.split()) > 6][:3000]
+    new = []
+    for i in range(100):
+        text = ". ".join(rng.sample(sents, 12)) + "."
+        new.append(Article(id=content_hash(f"grow{i}", text), key=f"grow/{i}", title=f"New article {i}",
+                           text=text, source="Growth Wire", published_at="2023-12-01"))
+    t = time.perf_counter()
+    store.add_articles(new)
+    added = time.perf_counter() - t
+    t = time.perf_counter()
+    search(store, queries[0], store.settings.retrieval)
+    first = 1000 * (time.perf_counter() - t)
+    lat = []
+    for q in queries[1:51]:
+        t = time.perf_counter()
+        search(store, q, store.settings.retrieval)
+        lat.append(1000 * (time.perf_counter() - t))
+    incremental = [store.bm25_search(q, 20) for q in queries[:30]]
+    t = time.perf_counter()
+    store._lexicon = lexicon._rebuild(store)
+    rebuild = time.perf_counter() - t
+    same = incremental == [store.bm25_search(q, 20) for q in queries[:30]]
+    return [f"| add 100 articles to {n:,} chunks (chunk, embed, commit) | {added:.1f} s | |",
+            f"| first search after adding them, at {n:,} chunks | {first:.0f} ms ({first / p95:.2f}x the "
+            f"normal p95) | target <= 2x the normal p95 |",
+            f"| next 50 searches after adding them | p95 {percentile(lat, 95):.0f} ms | |",
+            f"| full BM25 + catalogue rebuild at {store.counts()['chunks']:,} chunks (what the first "
+            f"search after a change cost before) | {rebuild:.1f} s | results equal the incremental "
+            f"index's: {'yes' if same else 'NO'} |"]
 
 
 def stream_rate(chunks) -> tuple[float, float, int]:
