@@ -17,6 +17,7 @@ scores agree with bm25s too (tests/test_bm25.py).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import numpy as np
 __all__ = ["Index", "tokenize"]
 
 K1, B = 1.5, 0.75
+SEGMENT = 50_000
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -52,21 +54,27 @@ class Index:
         return len(self.rows)
 
     def add(self, ids: list[str], texts: list[str]) -> None:
-        """Add (or, for an id already present, replace) chunks."""
+        """Add (or, for an id already present, replace) chunks; a large batch is added in
+        segments of SEGMENT chunks (bounded memory while counting terms)."""
         from scipy import sparse
+
+        if len(ids) > SEGMENT:
+            for i in range(0, len(ids), SEGMENT):
+                self.add(ids[i:i + SEGMENT], texts[i:i + SEGMENT])
+            return
 
         self.remove([i for i in ids if i in self.rows])
         tokens = tokenize(texts) if texts else []
         start = len(self.ids)
-        r, c, v = [], [], []
+        r: list[int] = []
+        c: list[int] = []
+        v: list[int] = []
+        vocab = self.vocab
         for n, doc in enumerate(tokens):
-            counts: dict[int, int] = {}
-            for t in doc:
-                term = self.vocab.setdefault(t, len(self.vocab))
-                counts[term] = counts.get(term, 0) + 1
+            counts = Counter(doc)
             r += [n] * len(counts)
-            c += list(counts)
-            v += list(counts.values())
+            c += [vocab.setdefault(t, len(vocab)) for t in counts]
+            v += counts.values()
         m = sparse.csc_matrix((np.asarray(v, np.float32), (np.asarray(r, np.int64), np.asarray(c, np.int64))),
                               shape=(len(tokens), len(self.vocab)))
         self.segments.append(Segment(start, m))

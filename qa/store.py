@@ -130,6 +130,7 @@ class Store:
             for i in range(0, len(old_chunks), 1000):
                 self.collection.delete(ids=old_chunks[i:i + 1000])
             self._set_dirty(False)
+            self._index_now()
         return [("skipped", 0) if a.id in stored else
                 ("replaced" if a.key in old_keys else "added", len(chunks[a.id]))
                 for a in articles]
@@ -188,6 +189,7 @@ class Store:
             with self.db:
                 self._insert_chunks([c for cs in chunks.values() for c in cs])
                 self._bump_generation()
+        self._index_now()
         return len(rows)
 
     @_locked
@@ -198,6 +200,7 @@ class Store:
             self._delete_rows(article_id)
             self._bump_generation()
         self.collection.delete(where={"article_id": article_id})
+        self._index_now()
         return True
 
     def _delete_rows(self, article_id: str) -> None:
@@ -269,6 +272,12 @@ class Store:
 
         self._lexicon = lexicon.current(self, self._lexicon)
         return self._lexicon
+
+    def _index_now(self) -> None:
+        """After a write: bring a loaded BM25 index and catalogue up to it now, so the next
+        search pays nothing for it (an index not loaded yet catches up when first used)."""
+        if self._lexicon is not None:
+            self.lexicon()
 
     @_locked
     def chunk_rows(self, ids: list[str]) -> dict[str, tuple[str, str, str, str]]:
