@@ -203,3 +203,24 @@ def test_feeds_through_the_api_and_the_apps_panel(tmp_path):
         assert gone.json() == {"deleted": base + "/gone.xml"}
         assert httpx.delete(f"{url}/v1/feeds", params={"url": base + "/gone.xml"}).status_code == 404
     assert len(Store(settings).list_articles()) == 2
+
+
+def test_due_feeds_are_polled_in_the_background(tmp_path):
+    from qa.service import Service
+
+    settings = make_settings(tmp_path / "data", feeds_allow_private=True)
+    service = Service(settings, Store(settings))
+    with feed_server() as (base, fs):
+        service.add_feed(base + "/rss2.xml", "1h")  # never polled: due at once
+        stop = service.start_polling(every=0.2)
+        try:
+            t = time.perf_counter()
+            while len(service.articles()) < 2:
+                assert time.perf_counter() - t < 120, service.feeds()
+                time.sleep(0.2)
+            polled = fs.hits["/rss2.xml"]
+            time.sleep(1.0)  # not due again for an hour: not fetched again
+            assert fs.hits["/rss2.xml"] == polled == 1
+        finally:
+            stop.set()
+    assert {a.title for a in service.articles()} == {"Harbour repairs begin", "Committee sets a budget"}
