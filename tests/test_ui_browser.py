@@ -114,19 +114,13 @@ def test_gradio_client_ask_and_summarize(app_url):
     assert "Key facts" in summary and "qa-cite" in summary and "<mark>" in summary_sources
 
 
-def test_api_docs_render_offline_in_the_browser(app_url):
+def test_api_docs_render_offline_in_the_browser(app_url, page):
     """/docs on the app's own port draws every /v1 route, with no network beyond this machine."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        pg = browser.new_page()
-        outside: list[str] = []
-        pg.on("request", lambda r: None if r.url.startswith(app_url) else outside.append(r.url))
-        pg.goto(f"{app_url}docs")
-        pg.get_by_text("/v1/chat/completions", exact=True).wait_for(timeout=30_000)
-        assert pg.locator(".opblock").count() >= 13
-        browser.close()
+    pg = page.context.browser.new_page()  # the module's browser: one Playwright per process
+    outside: list[str] = []
+    pg.on("request", lambda r: None if r.url.startswith(app_url) else outside.append(r.url))
+    pg.goto(f"{app_url}docs")
+    pg.get_by_text("/v1/chat/completions", exact=True).wait_for(timeout=30_000)
+    assert pg.locator(".opblock").count() >= 13
+    pg.close()
     assert outside == []
