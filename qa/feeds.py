@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from qa.config import Settings
 from qa.errors import BadInput, NotFound, QAError
 from qa.fetch import FetchError, check_url, fetch
+from qa.ingest import clean_text, decode, make_article, store_articles
 from qa.models import Article
 
 __all__ = ["Feed", "FeedBook", "PollReport", "parse_every", "poll", "poll_due"]
@@ -218,8 +219,9 @@ def _store_entries(book: FeedBook, feed: str, entries, outlet: str, store, repor
         except (BadInput, FetchError) as e:
             report.errors.append(f"{feed} entry {eid[:120]!r}: {getattr(e, 'problem', e)}")
             marks.append((eid, digest, None))  # not retried until the feed changes the entry
-    outcomes = store.add_articles([a for _, _, a in todo]) if todo else []
-    for (eid, digest, article), (outcome, _) in zip(todo, outcomes):
+    outcomes: list[str] = []  # ingest's batching: two entries of one url or text are stored in turn
+    store_articles(((a, 0) for _, _, a in todo), store, on_stored=lambda _, outcome: outcomes.append(outcome))
+    for (eid, digest, article), outcome in zip(todo, outcomes):
         if outcome in ("added", "replaced"):
             getattr(report, outcome).append(article.title)
         marks.append((eid, digest, article.id))
@@ -228,8 +230,6 @@ def _store_entries(book: FeedBook, feed: str, entries, outlet: str, store, repor
 
 def entry_article(settings: Settings, feed: str, eid: str, entry, outlet: str) -> Article:
     """The article an entry stands for: its linked page's text, else its own content."""
-    from qa.ingest import clean_text, make_article
-
     link = entry.get("link", "")
     page = _page(settings, link) if link and settings.feeds.pages else None
     text = (page or {}).get("text") or _plain(_content(entry))
@@ -252,8 +252,6 @@ def _page(settings: Settings, link: str) -> dict | None:
         got = _get(settings, link)
     except FetchError:
         return None
-    from qa.ingest import decode
-
     doc = trafilatura.bare_extraction(decode(got.body), url=got.url, with_metadata=True,
                                       include_comments=False, include_tables=False)
     if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -269,9 +269,11 @@ def ingest_rows(rows: list, store, origin: str = "api") -> IngestReport:
     return store_articles(items, store)
 
 
-def store_articles(items: Iterator[tuple[Article | BadInput, int]], store,
-                   progress: Callable[[int, IngestReport], None] | None = None) -> IngestReport:
-    """Articles (or what was wrong with them) stored in batches: (item, bytes read so far)."""
+def store_articles(items: Iterable[tuple[Article | BadInput, int]], store,
+                   progress: Callable[[int, IngestReport], None] | None = None,
+                   on_stored: Callable[[Article, str], None] | None = None) -> IngestReport:
+    """Articles (or what was wrong with them) stored in batches: (item, bytes read so far).
+    on_stored hears each article's outcome (added, replaced, skipped), in the items' order."""
     report = IngestReport()
     batch: dict[str, Article] = {}  # by key: a key or id seen twice in a batch flushes first
     ids: set[str] = set()
@@ -283,6 +285,8 @@ def store_articles(items: Iterator[tuple[Article | BadInput, int]], store,
         for a, (outcome, n) in zip(found, store.add_articles(found)):
             getattr(report, outcome).append(a.title)
             report.chunks += n
+            if on_stored:
+                on_stored(a, outcome)
         batch.clear()
         ids.clear()
         chars = 0

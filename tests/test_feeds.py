@@ -224,3 +224,17 @@ def test_due_feeds_are_polled_in_the_background(tmp_path):
         finally:
             stop.set()
     assert {a.title for a in service.articles()} == {"Harbour repairs begin", "Committee sets a budget"}
+
+
+def test_two_entries_of_one_url_are_stored_in_turn_not_refused(served):
+    base, fs, settings, store, book = served
+    status, headers, _ = fs.routes["/rss2.xml"]
+    body = rss2(base, [("Harbour repairs begin", "/a/1.html", "First."),
+                       ("Harbour repairs begin (updated)", "/a/1.html", "Second.")])
+    body = body.replace(f"<guid>{base}/a/1.html</guid>", "<guid>x</guid>", 1)  # two guids, one url
+    fs.routes["/rss2.xml"] = (status, headers, body.encode())
+    book.add(base + "/rss2.xml")
+    report = poll(book, base + "/rss2.xml", store)  # one batch holding one url twice
+    assert not report.errors and report.added == ["Harbour repairs begin"]
+    assert report.replaced == ["Harbour repairs begin (updated)"]
+    assert [a["title"] for a in store.list_articles()] == ["Harbour repairs begin (updated)"]
