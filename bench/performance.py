@@ -117,7 +117,6 @@ def build_synthetic(store, n: int, per_article: int = 10, batch: int = 500) -> N
             store.db.executemany(
                 'INSERT INTO chunks (id, index_key, article_id, idx, start, "end") VALUES (?,?,?,?,?,?)',
                 chunk_rows)
-            store._bump_generation()
 
 
 def retrieval_at(n: int, embedder: str, lines: list[str], tmp: Path) -> None:

@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from qa import chat, keys
-from qa.errors import BadInput, ModelError, NotFound, QAError, explain
+from qa.errors import ModelError, NotFound, QAError, explain
 from qa.feeds import Feed, PollReport
 from qa.models import Answer, IngestReport
 from qa.service import (
@@ -211,7 +211,7 @@ async def _add(service: Service, request: Request) -> IngestReport:
             body = ArticlesBody(**json.loads(await request.body()))
         except json.JSONDecodeError as e:
             raise ApiError(400, f"the body is not valid JSON ({e.msg})") from None
-        report = await run_in_threadpool(service.add_articles, list(body.articles))
+        report = await run_in_threadpool(service.add_articles, body.articles)
     elif kind.startswith("multipart/form-data"):
         if size > 10 * limit:
             raise ApiError(413, f"the request is {size / MB:.1f} MB; at most 10 files of "
@@ -241,10 +241,7 @@ async def _add_files(service: Service, request: Request, limit: int) -> IngestRe
             path = Path(tmp) / f"{i}"
             path.write_bytes(await f.read())
             saved.append((f.filename or "", path))
-        try:
-            return await run_in_threadpool(service.add_files, saved)
-        except BadInput as e:
-            raise ApiError(400, str(e)) from None
+        return await run_in_threadpool(service.add_files, saved)  # a BadInput: 400 by its handler
 
 
 def chat_routes(service: Service) -> APIRouter:

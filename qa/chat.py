@@ -114,7 +114,7 @@ def tail(ans: Answer, after_text: bool) -> str:
     """What follows the streamed sentences: the refusal with its reason, or the direct answer."""
     sep = "\n\n" if after_text else ""
     if ans.refused:
-        reason = ans.sentences[0].reason if ans.sentences else ""
+        reason = _reason(ans)
         return f"{sep}{ans.text}" + (f" ({reason})" if reason else "")
     return f"{sep}Answer: {ans.answer}." if ans.answer else ""
 
@@ -132,8 +132,13 @@ def citations(ans: Answer, store: Store) -> list[ChatCitation]:
     return out
 
 
+def _reason(ans: Answer) -> str:
+    """Why a refusal refused (its first sentence says): '' for an answer."""
+    return ans.sentences[0].reason if ans.refused and ans.sentences else ""
+
+
 def extras(ans: Answer, store: Store) -> dict:
-    reason = ans.sentences[0].reason if ans.refused and ans.sentences else ""
+    reason = _reason(ans)
     return {"citations": [c.model_dump() for c in citations(ans, store)],
             "qa": {"answer": ans.answer, "refused": ans.refused, "reason": reason,
                    "searched_for": ans.searched_for}}

@@ -22,8 +22,7 @@ class NotFound(QAError):
 
 
 def explain(e) -> str:
-    """A pydantic ValidationError as 'field: what is wrong; ...' (prefix: how the fields are
-    named to the user, e.g. '--' for options)."""
+    """A pydantic ValidationError as 'field: what is wrong; ...'."""
     parts = []
     for err in e.errors():
         where = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")

@@ -83,7 +83,6 @@ class Catalog:
     """The chunks of the BM25 index, row for row (qa.bm25: rows in the order they were
     added; a removed chunk's row stays, not `alive`), with their outlet, category and date."""
 
-    version: int  # the store's change-log position it reflects
     ids: np.ndarray  # str
     source: np.ndarray  # int code into sources
     category: np.ndarray  # int code into categories
@@ -94,13 +93,13 @@ class Catalog:
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_rows(cls, version: int, rows: list[tuple[str, str, str, str]]) -> Catalog:
+    def from_rows(cls, rows: list[tuple[str, str, str, str]]) -> Catalog:
         """rows: (chunk id, outlet, category, published_at), in index row order."""
         none = np.zeros(0, np.int32)
-        empty = cls(0, np.zeros(0, dtype=object), none, none, none, {}, {}, np.zeros(0, bool))
-        return empty.extended(version, rows, np.ones(len(rows), bool))
+        empty = cls(np.zeros(0, dtype=object), none, none, none, {}, {}, np.zeros(0, bool))
+        return empty.extended(rows, np.ones(len(rows), bool))
 
-    def extended(self, version: int, rows: list[tuple[str, str, str, str]], alive: np.ndarray) -> Catalog:
+    def extended(self, rows: list[tuple[str, str, str, str]], alive: np.ndarray) -> Catalog:
         """This catalogue with rows appended, and `alive` (for every row) as the live flags."""
         sources, categories = dict(self.sources), dict(self.categories)
         src = np.fromiter((sources.setdefault(r[1] or "", len(sources)) for r in rows), np.int32, len(rows))
@@ -108,7 +107,7 @@ class Catalog:
                           np.int32, len(rows))
         pub = np.fromiter((date_number(r[3]) for r in rows), np.int32, len(rows))
         ids = np.array([r[0] for r in rows], dtype=object)
-        return Catalog(version, np.concatenate([self.ids, ids]), np.concatenate([self.source, src]),
+        return Catalog(np.concatenate([self.ids, ids]), np.concatenate([self.source, src]),
                        np.concatenate([self.category, cat]), np.concatenate([self.published, pub]),
                        sources, categories, alive.copy())
 

@@ -57,7 +57,7 @@ def _load(store) -> Lexicon:
         except (OSError, ValueError, KeyError):
             index, meta = None, {}
         if index is not None and not _pruned_past(store, meta["seq"]):
-            return Lexicon(meta["seq"], index, _catalog(store, index, meta["seq"]), meta["seq"])
+            return Lexicon(meta["seq"], index, _catalog(store, index), meta["seq"])
     return _rebuild(store)
 
 
@@ -66,7 +66,7 @@ def _rebuild(store) -> Lexicon:
     ids, texts = store._all_chunk_texts()
     index = Index()
     index.add(ids, texts)
-    lex = Lexicon(seq, index, _catalog(store, index, seq), seq)
+    lex = Lexicon(seq, index, _catalog(store, index), seq)
     _save(store, lex)
     return lex
 
@@ -77,12 +77,10 @@ def _catch_up(store, lex: Lexicon, last: int) -> Lexicon:
     final = dict(ops)  # the last operation on each chunk wins
     rows = store.chunk_rows([c for c, op in final.items() if op == "+"])
     lex.index.remove([c for c in final if c not in rows])  # removed (or added, then removed)
-    before = len(lex.index.ids)
     added = [c for c in final if c in rows]
     lex.index.add(added, [rows[c][0] for c in added])
-    catalog = lex.catalog.extended(last, [(c, *rows[c][1:]) for c in added], lex.index.alive)
+    catalog = lex.catalog.extended([(c, *rows[c][1:]) for c in added], lex.index.alive)
     out = Lexicon(last, lex.index, catalog, lex.saved_seq)
-    assert len(out.index.ids) == before + len(added)
     if out.seq - out.saved_seq >= SAVE_EVERY:
         _save(store, out)
     return out
@@ -96,11 +94,11 @@ def _save(store, lex: Lexicon) -> None:
                          (lex.seq,))
 
 
-def _catalog(store, index: Index, seq: int) -> Catalog:
+def _catalog(store, index: Index) -> Catalog:
     """The catalogue of index's rows (a row whose chunk is gone from the store is dead)."""
     meta = {r[0]: r[1:] for r in store.db.execute(
         "SELECT c.id, a.source, a.category, a.published_at FROM chunks c JOIN articles a "
         "ON a.id = c.article_id WHERE c.index_key=?", (store.key,))}
     rows = [(c, *meta.get(c, ("", "", ""))) for c in index.ids]
     index.remove([c for c in index.ids if c not in meta])
-    return Catalog.from_rows(seq, rows).extended(seq, [], index.alive)
+    return Catalog.from_rows(rows).extended([], index.alive)

@@ -199,11 +199,10 @@ class Service:
 
     def add_paths(self, paths: list[Path], progress: Callable | None = None) -> IngestReport:
         """Files and folders on this machine (the CLI's `qa ingest`)."""
-        from qa.ingest import ingest, iter_files
+        from qa.ingest import ingest
 
-        files = list(iter_files(paths))  # a missing path fails before anything is stored
-        with self.lock:
-            return ingest(files, self.store, progress=progress)
+        with self.lock:  # ingest lists every file first: a missing path fails before anything is stored
+            return ingest(paths, self.store, progress=progress)
 
     def add_articles(self, rows: list[dict], origin: str = "api") -> IngestReport:
         """Articles as JSON objects (title and text required; source, author, category,

@@ -2,8 +2,8 @@
 
 The SQLite row of an article is the commit point. Vectors are written first; an article
 whose row is missing (a crash between the two writes) is invisible to search and its
-vectors are removed by `repair()` at the next ingest. The BM25 index is rebuilt from SQLite
-when its generation differs from the store's, so it can never disagree with it.
+vectors are removed by `repair()` at the next ingest. The BM25 index and the catalogue follow
+the chunks table through its change log (qa/lexicon.py), so they can never disagree with it.
 """
 
 from __future__ import annotations
@@ -126,7 +126,6 @@ class Store:
                 self._insert_chunks([c for cs in chunks.values() for c in cs])
                 for _, old_id in old:
                     self._delete_rows(old_id)
-                self._bump_generation()
             for i in range(0, len(old_chunks), 1000):
                 self.collection.delete(ids=old_chunks[i:i + 1000])
             self._set_dirty(False)
@@ -188,7 +187,6 @@ class Store:
             chunks = self._write_vectors(articles)
             with self.db:
                 self._insert_chunks([c for cs in chunks.values() for c in cs])
-                self._bump_generation()
         self._index_now()
         return len(rows)
 
@@ -198,7 +196,6 @@ class Store:
             return False
         with self.db:
             self._delete_rows(article_id)
-            self._bump_generation()
         self.collection.delete(where={"article_id": article_id})
         self._index_now()
         return True
@@ -378,5 +375,3 @@ class Store:
         with self.db:
             self._set_state("dirty", "1" if dirty else "")
 
-    def _bump_generation(self) -> None:
-        self._set_state("generation", str(int(self._state("generation") or 0) + 1))

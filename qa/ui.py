@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from qa.errors import QAError
+from qa.errors import QAError, explain
 from qa.filters import Filters
 from qa.models import Answer
 from qa.service import AskRequest, Service, SummarizeRequest, Turn
@@ -118,8 +118,7 @@ def respond(service: Service, message: str, chat: list, pairs: list, sources: st
         req = AskRequest(question=message, history=[Turn(question=q, answer=a) for q, a in pairs],
                          filters=Filters(source=source, since=since, until=until))
     except ValidationError as e:
-        raise gr.Error("; ".join(str(err["msg"]).removeprefix("Value error, ") for err in e.errors())
-                       ) from None
+        raise gr.Error(explain(e)) from None
     counter += 1
     key = f"a{counter}"
     chat = chat + [{"role": "user", "content": message},
