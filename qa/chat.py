@@ -11,7 +11,7 @@ direct answer, when there is one, on a last line ("Answer: Yes."). Two extra fie
 once: in the non-streamed `message`, and in the final streamed chunk's `delta`:
 - `citations`: [{n, title, source, published_at, url, article_id, start, end, quote,
   supported}], each a span of an article's text (`quote == text[start:end]`);
-- `qa`: {answer, refused, reason, searched_for}.
+- `qa`: {answer, refused, reason, searched_for, checked_by}.
 Streamed, each chunk carries one sentence that has passed its check; the stream ends with
 `data: [DONE]`.
 """
@@ -141,7 +141,7 @@ def extras(ans: Answer, store: Store) -> dict:
     reason = _reason(ans)
     return {"citations": [c.model_dump() for c in citations(ans, store)],
             "qa": {"answer": ans.answer, "refused": ans.refused, "reason": reason,
-                   "searched_for": ans.searched_for}}
+                   "searched_for": ans.searched_for, "checked_by": ans.checked_by}}
 
 
 def _usage(ans: Answer) -> dict:

@@ -6,8 +6,10 @@ The check, per sentence, in order (the first failure is the reason):
 2. every number in it occurs in the cited passages (values compared: "£260m" = "£260 million");
 3. every quotation in it occurs verbatim in them (whitespace and quote style aside);
 4. every name in it (capitalised words) occurs in them;
-5. its semantic support score (best cosine to a cited sentence, blended with content-word
+5. negation, and who said it, agree with the best-supporting cited sentence;
+6. its semantic support score (best cosine to a cited sentence, blended with content-word
    overlap) reaches the calibrated threshold.
+What the rules pass is then put to the model (qa.support), when it gives log-probabilities.
 """
 
 from __future__ import annotations
@@ -218,12 +220,13 @@ class Evidence:
         return article[before[0][0] if before else s:e]
 
 
-def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
-           ) -> tuple[bool, str, dict[int, tuple[int, int]]]:
-    """(supported, reason, best article span per cited passage) of one sentence."""
+def assess(sentence: str, vec, ev: Evidence, cites: list[int]
+           ) -> tuple[str | None, float, dict[int, tuple[int, int]]]:
+    """(the first rule the sentence breaks or None, its semantic support score, the best
+    article span per cited passage) of one sentence against the passages it cites."""
     rows = [i for i, (n, _, _) in enumerate(ev.rows) if n in cites]
     if not rows:
-        return False, "no citation", {}
+        return "no citation", 0.0, {}
     scores = [0.5 * float(ev.vecs[i] @ vec) + 0.5 * overlap(sentence, ev.text(i)) for i in rows]
     best = rows[max(range(len(rows)), key=scores.__getitem__)]
     spans: dict[int, tuple[int, int]] = {}
@@ -234,7 +237,13 @@ def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
                         for p in (ev.passages[n - 1] for n in cites))
     problem = hard_checks(sentence, evidence) or aligned_checks(sentence, ev.text(best),
                                                                 ev.context(best))
-    score = max(scores)
+    return problem, max(scores), spans
+
+
+def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
+           ) -> tuple[bool, str, dict[int, tuple[int, int]]]:
+    """(supported, reason, best article span per cited passage) of one sentence."""
+    problem, score, spans = assess(sentence, vec, ev, cites)
     if problem:
         return False, problem, spans
     if score < threshold:

@@ -117,6 +117,7 @@ def _print_answer(ans, streamed: bool = False) -> None:
     """The answer (its shown sentences unless they were streamed already), the sentences the
     check removed with why, and the sources."""
     from qa.models import Answer
+    from qa.support import describe
 
     if ans.refused:
         typer.secho(ans.text, bold=True)
@@ -139,6 +140,8 @@ def _print_answer(ans, streamed: bool = False) -> None:
         typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
                    f" (chars {c.start}-{c.end})")
         typer.secho(f"    “{c.quote}”", dim=True)
+    if ans.checked_by:
+        typer.secho(f"({describe(ans.checked_by)})", dim=True)
     if getattr(ans, "dropped_citations", 0):
         typer.secho(f"({ans.dropped_citations} citation(s) to passages that do not exist were dropped)",
                     dim=True)

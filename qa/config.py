@@ -81,9 +81,14 @@ class AnswerSettings(BaseModel):
     check: bool = Field(
         True, description="Check each sentence against its citations. Off only to measure what "
         "the checker changes (evals): every sentence is then shown as the model wrote it.")
-    judge: bool = Field(
-        False, description="Also ask the model, per sentence that passed the rules, whether its "
-        "cited passages state it (about 8 s a sentence with the local 1.5B; see bench/judge.py).")
+    model_check: bool = Field(
+        True, description="Ask the model, for each sentence the rules pass, whether its passages "
+        "state it (P(yes) from its log-probabilities, qa/support.py); models whose provider gives "
+        "no log-probabilities are checked by the rules alone. The local model can't be asked while it "
+        "writes, so sentences then appear once the draft is done.")
+    support_p_threshold: float = Field(
+        0.55, ge=0, le=1, description="Least P(yes) that the passages state a sentence; tuned on "
+        "the tuning half of human-labelled summaries by bench/checker.py.")
     support_threshold: float = Field(
         0.45, ge=0, le=1, description="Least semantic support score for a cited sentence "
         "(0.5 x cosine + 0.5 x content-word overlap with the best cited sentence)."

@@ -85,6 +85,9 @@ class Sentence(BaseModel):
     reason: str = ""
     spans: list[Span] = Field(default_factory=list,
                               description="The best-supporting sentence of each cited passage.")
+    support: float | None = Field(None, description="The model's P(yes) that the passages state "
+                                  "it (None when the model was not asked: a rule failed first, or "
+                                  "the model gives no log-probabilities).")
 
 
 class Answer(BaseModel):
@@ -103,6 +106,9 @@ class Answer(BaseModel):
     model: str = ""
     answerable: float | None = Field(None, description="The gate's P(yes) that the passages answer "
                                      "the question (None when the model gives no log-probabilities).")
+    checked_by: str = Field("", description="How the sentences were checked: 'rules+model' (the "
+                            "rules, then the model's P(yes)), 'rules' (the model gives no "
+                            "log-probabilities), or '' (not checked).")
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
     usage: dict[str, int] = Field(default_factory=dict, description="prompt/completion tokens.")
 

@@ -41,6 +41,7 @@ class Summary(BaseModel):
     draft: str = ""
     parts: int = Field(1, description="Model calls in the map step (1 = no map-reduce).")
     model: str = ""
+    checked_by: str = Field("", description="How the sentences were checked (as in an answer).")
     timings: dict[str, float] = Field(default_factory=dict)
     usage: dict[str, int] = Field(default_factory=dict)
 
@@ -173,7 +174,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
         draft = "".join(complete(settings, msg, max_tokens=cfg.max_tokens, usage=usage)).strip()
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
-    sentences, kept, texts, _ = check_draft(draft, passages, store, settings, complete, usage)
+    sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete, usage)
     timings["check"] = time.perf_counter() - t
     kept = drop_repeats(kept)
     for extra in kept[cfg.max_sentences:]:
@@ -183,7 +184,8 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    refused=not any(s.supported for s in sentences if s.kind == "claim"),
                    sentences=sentences,
                    citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
-                   parts=len(groups), model=settings.model, timings=timings, usage=usage)
+                   parts=len(groups), model=settings.model, checked_by=checked_by, timings=timings,
+                   usage=usage)
 
 
 def _call(complete, settings, template, passages, numbers, values, usage, progress, what) -> str:

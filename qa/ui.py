@@ -17,6 +17,7 @@ from qa.errors import QAError, explain
 from qa.filters import Filters
 from qa.models import Answer
 from qa.service import AskRequest, Service, SummarizeRequest, Turn
+from qa.support import describe
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -138,7 +139,8 @@ def respond(service: Service, message: str, chat: list, pairs: list, sources: st
         elif event.answer is not None:
             ans: Answer = event.answer
             chat[-1]["content"] = render_answer(ans, key)
-            note = f"Searched for: {ans.searched_for}" if ans.searched_for else ""
+            note = f"Searched for: {ans.searched_for}. " if ans.searched_for else ""
+            note += describe(ans.checked_by).capitalize() + "." if ans.checked_by else ""
             if ans.refused and ans.sentences:
                 note = f"Why: {ans.sentences[0].reason}. {note}".strip()
             yield (chat, pairs + [(message, ans.text)],

@@ -90,16 +90,27 @@ def test_fake_llm_wrong_citation_is_corrected_to_the_supporting_passage(seed_sto
     assert right
 
 
-def test_fake_llm_judge_can_reject_what_the_rules_passed(seed_store, fake_llm):
-    s = seed_store.settings.model_copy(deep=True)
-    s.answer.judge = True
+def test_fake_llm_model_verdict_can_reject_what_the_rules_passed(seed_store, fake_llm):
     n = cite_n(seed_store, Q, "1,000 arrests")
-    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
-                            f"Of these, 773 resulted in charges or cautions [{n}].", "yes", "no")
-    ans = ask(Q, s, seed_store, complete=fake_llm)
+    fake_llm.enqueue_probability(0.9)  # the gate
+    fake_llm.enqueue(f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
+                     f"Of these, 773 resulted in charges or cautions [{n}].")
+    fake_llm.enqueue_probability(0.8, 0.2)  # one per sentence the rules passed
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert [x.supported for x in ans.sentences] == [True, False]
-    assert "judged" in ans.sentences[1].reason and "773" not in ans.text
-    assert len(fake_llm.history) == 4
+    assert [x.support for x in ans.sentences] == [0.8, 0.2]
+    assert "P(yes) 0.20 below" in ans.sentences[1].reason and "773" not in ans.text
+    assert ans.checked_by == "rules+model"
+    support_prompt = fake_llm.history[-1][1]["content"]
+    assert support_prompt.startswith(fake_llm.history[1][1]["content"].split("Question:")[0])
+
+
+def test_fake_llm_without_probabilities_is_checked_by_the_rules_alone(seed_store, fake_llm):
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}].")
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.checked_by == "rules" and ans.sentences[0].support is None
+    assert ans.sentences[0].supported
 
 
 def test_fake_llm_prompt_keeps_passages_within_token_budget(seed_store, fake_llm):

@@ -6,6 +6,7 @@ Asserts only what is stable: the facts (numbers, names) and the cited sentence, 
 import pytest
 
 from qa.answer import ask
+from qa.cite import split_answer
 
 from .conftest import digits_not_in, shown_claims
 
@@ -76,3 +77,37 @@ def test_the_gate_probability_separates_answerable_from_unanswerable(seed_store)
 
     assert p("How many arrests has live facial recognition led to?") > p(
         "What is the name of the Mayor of London's dog?")
+
+
+WIMBLEDON = [
+    ("Novak Djokovic lost the 2013 Wimbledon men's singles final to Andy Murray, who became "
+     "the first British man to win the title in 77 years."),
+    "Carlos Alcaraz beat Novak Djokovic in the 2023 final to win his first Wimbledon title.",
+]
+
+
+@pytest.mark.parametrize("claim, supported", [
+    ("Andy Murray won the Wimbledon men's singles title in 2013.", True),
+    ("Novak Djokovic won the men's singles Wimbledon in 2013.", False),  # a name in the wrong role
+    ("Carlos Alcaraz won Wimbledon in 2023.", True),
+    ("Andy Murray beat Carlos Alcaraz in the 2023 final.", False),
+])
+def test_the_model_verdict_reads_roles_the_rules_cannot(tmp_path, claim, supported):
+    """Every number and name of the wrong claims is in the passages: the rules pass them, and
+    the model's P(yes) (qa.support) is what tells them apart."""
+    from qa.cite import check_sentences
+    from qa.llm import yes_probability
+    from qa.models import Passage
+    from qa.support import model_verdicts
+
+    from .conftest import make_settings
+
+    s = make_settings(tmp_path)
+    passages = [Passage(chunk_id=f"c{i}", article_id=f"a{i}", text=t, start=0, end=len(t),
+                        title="Wimbledon finals", source="Test Sport") for i, t in enumerate(WIMBLEDON)]
+    texts = {p.article_id: p.text for p in passages}
+    (sentence,), _ = split_answer(claim + " [1][2]", len(passages))
+    check_sentences([sentence], passages, texts, s.answer.support_threshold)
+    assert sentence.supported, f"the rules alone pass it: {sentence.reason}"
+    assert model_verdicts([sentence], passages, s, yes_probability) == "rules+model"
+    assert sentence.supported is supported, sentence.reason

@@ -10,7 +10,8 @@ from pathlib import Path
 from qa.evals.run import GATED, STAGES, RunResult
 
 SHOWN = [*GATED, "answer_accuracy_multihop_metric", "answer_rate", "hits@10", "map@10",
-         "gate_p50_s", "generate_p50_s", "total_p50_s", "total_p95_s", "prompt_tokens_p50",
+         "gate_p50_s", "generate_p50_s", "check_per_sentence_p50_s", "check_to_generate_p50",
+         "total_p50_s", "total_p95_s", "prompt_tokens_p50",
          "prompt_tokens", "completion_tokens", "errors"]
 
 

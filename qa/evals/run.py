@@ -19,7 +19,7 @@ from qa.evals import metrics as m
 from qa.evals.cases import EvalCase, Suite
 from qa.provenance import Provenance
 
-STAGES = ("retrieve", "evidence", "gate", "generate", "check", "total")
+STAGES = ("retrieve", "evidence", "gate", "generate", "check", "check_per_sentence", "total")
 
 
 class CaseResult(BaseModel):
@@ -150,6 +150,9 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
         vals = [r.timings[stage] for r in ok if stage in r.timings]
         out[f"{stage}_p50_s"] = m.percentile(vals, 50)
         out[f"{stage}_p95_s"] = m.percentile(vals, 95)
+    ratios = [r.timings["check"] / r.timings["generate"] for r in ok
+              if r.timings.get("generate") and "check" in r.timings]
+    out["check_to_generate_p50"] = m.percentile(ratios, 50)  # the check's cost beside the writing
     out["prompt_tokens"] = float(sum(r.usage.get("prompt_tokens", 0) for r in ok))
     read = [r.usage["prompt_tokens"] for r in ok if r.usage.get("prompt_tokens")]
     out["prompt_tokens_p50"] = m.percentile(read, 50)  # per answered question
@@ -167,6 +170,8 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          evidence_sentences=settings.evidence.sentences,
                          evidence_tokens=settings.evidence.tokens,
                          support_threshold=settings.answer.support_threshold,
+                         model_check=settings.answer.model_check,
+                         support_p_threshold=settings.answer.support_p_threshold,
                          gate=settings.answer.gate, check=settings.answer.check)
     if complete is None and settings.model.startswith("local/"):
         from qa.llm import reset_local_state

@@ -1,0 +1,64 @@
+"""The support verdict: does the evidence state a sentence? The model's P(yes), read from its
+log-probabilities (MiniCheck's recipe), decides what the rules let through.
+
+The rules in qa.cite catch what can be checked by reading characters: a number not in the
+cited passages, a quotation that is not verbatim, a name absent from them, a negation or a
+speaker that differs. They cannot read: a name that is in the passages but in another role
+("Djokovic won in 2013" over a passage where he lost the 2013 final) passes every one of
+them. So each sentence the rules pass is put to the model as a yes/no question, with the
+evidence first and laid out exactly as in the answer prompt (system instructions, then the
+same numbered passages), so llama.cpp reuses the prompt prefix it read to write the answer
+and only reads the claim: about 40 tokens a sentence.
+
+The verdict is P(yes) / (P(yes) + P(no)) of the first reply token, against a threshold
+tuned on the tuning half of human-labelled summaries (bench/checker.py), never the one word
+the model would sample. A model whose provider returns no log-probabilities is checked by
+the rules and the semantic score alone, and the answer says so (`checked_by`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qa import prompts
+from qa.models import Passage, Sentence
+
+__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "describe", "support_messages", "model_verdicts"]
+
+RULES = "rules"
+RULES_AND_MODEL = "rules+model"
+Scorer = Callable[..., "float | None"]  # (settings, messages) -> P(yes), or None when unknown
+
+
+def support_messages(passages: list[Passage], claim: str) -> list[dict]:
+    """The yes/no prompt for one claim: the passages first (the answer prompt's prefix)."""
+    return prompts.messages("support", passages, claim=claim.strip())
+
+
+def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
+                   scorer: Scorer) -> str:
+    """Give each claim the rules passed its P(yes) and, below the threshold, an unsupported
+    verdict with the reason; return how the sentences were checked: RULES_AND_MODEL, or RULES
+    when the model gives no probability (then nothing is changed)."""
+    threshold = settings.answer.support_p_threshold
+    for s in sentences:
+        if s.kind != "claim" or not s.supported:
+            continue  # a rule's veto stands; the model is not asked
+        p_yes = scorer(settings, support_messages(passages, s.text))
+        if p_yes is None:
+            return RULES
+        s.support = round(p_yes, 3)
+        if p_yes < threshold:
+            s.supported = False
+            s.reason = (f"the model doubts the passages state it: P(yes) {p_yes:.2f} below "
+                        f"{threshold:.2f} ({s.reason})")
+        else:
+            s.reason = f"{s.reason}; P(yes) {p_yes:.2f}"
+    return RULES_AND_MODEL
+
+
+def describe(checked_by: str) -> str:
+    """What a user is told about how the shown sentences were checked."""
+    return {RULES_AND_MODEL: "checked by the rules and the model's P(yes) per sentence",
+            RULES: "checked by the rules alone (this model gives no log-probabilities)",
+            }.get(checked_by, "not checked")
