@@ -22,7 +22,7 @@ from qa.config import Settings
 from qa.models import Answer, Passage, Sentence, Span
 from qa.retrieve import Filters, search
 from qa.store import Store
-from qa.support import RULES, model_verdicts
+from qa.support import RULES, model_verdicts, support_messages
 
 REFUSAL = "The articles don't say."
 # Yes/no questions: the plain gate answers the question itself ("no") instead of saying
@@ -279,12 +279,12 @@ class DraftChecker:
             s.kind, s.reason = "gap", "says what the passages do not state; nothing to check"
         claims = [s for s in todo if s.kind == "claim"]
         if claims and self.settings.answer.check:
+            if self.scorer is not None and self.scorer(
+                    self.settings, support_messages(self.passages, claims[0].text)) is None:
+                self.scorer = None  # this model gives no log-probabilities: the rules decide
             self._rules(claims, with_score=self.scorer is None)
-            if self.scorer is not None:
+            if self.scorer is not None:  # (the first claim's prompt is cached: asked again free)
                 self.checked_by = model_verdicts(claims, self.passages, self.settings, self.scorer)
-                if self.checked_by == RULES:  # no log-probabilities: the semantic score decides
-                    self.scorer = None
-                    self._rules(claims, with_score=True)
         elif claims:
             for s in claims:
                 s.spans = [Span(n=n, start=self.passages[n - 1].start, end=self.passages[n - 1].end)

@@ -95,7 +95,8 @@ def test_fake_llm_model_verdict_can_reject_what_the_rules_passed(seed_store, fak
     fake_llm.enqueue_probability(0.9)  # the gate
     fake_llm.enqueue(f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
                      f"Of these, 773 resulted in charges or cautions [{n}].")
-    fake_llm.enqueue_probability(0.8, 0.2)  # one per sentence the rules passed
+    # the first asks whether the model gives probabilities at all, then one per sentence
+    fake_llm.enqueue_probability(0.8, 0.8, 0.2)
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert [x.supported for x in ans.sentences] == [True, False]
     assert [x.support for x in ans.sentences] == [0.8, 0.2]

@@ -55,7 +55,7 @@ def test_fake_llm_openai_client_gets_checked_cited_answers_streamed_and_not(api)
     assert service.store.text(cite["article_id"])[cite["start"]:cite["end"]] == cite["quote"]
     assert "1,000 arrests" in cite["quote"] and cite["supported"] is True
     assert msg.model_extra["qa"] == {"answer": "More than 1,000", "refused": False, "reason": "",
-                                     "searched_for": ""}
+                                     "searched_for": "", "checked_by": "rules"}
 
     fake.enqueue("yes", answer_reply(service.store))
     chunks = list(client.chat.completions.create(model="qa", stream=True,
