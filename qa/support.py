@@ -30,6 +30,12 @@ RULES_AND_MODEL = "rules+model"
 Scorer = Callable[..., "float | None"]  # (settings, messages) -> P(yes), or None when unknown
 
 
+# An answer "sentence" this short ("63 officers.", "Liberty.") states no predicate for the model
+# to weigh: out of context it reads as no claim at all (P(yes) ~0.5 for true ones), and its
+# value is what the rules check (numbers by value, names present).
+FRAGMENT_WORDS = 4
+
+
 def support_messages(passages: list[Passage], claim: str) -> list[dict]:
     """The yes/no prompt for one claim: the passages first (the answer prompt's prefix)."""
     return prompts.messages("support", passages, claim=claim.strip())
@@ -44,6 +50,9 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
     for s in sentences:
         if s.kind != "claim" or not s.supported:
             continue  # a rule's veto stands; the model is not asked
+        if len(s.text.split()) <= FRAGMENT_WORDS:
+            s.reason += "; a fragment: its value checked by the rules, the model not asked"
+            continue
         p_yes = scorer(settings, support_messages(passages, s.text))
         if p_yes is None:
             return RULES

@@ -222,3 +222,14 @@ def test_a_direct_answer_on_the_same_line_as_the_reasons_is_split_off():
     assert split_direct("Answer: 80 officers are in the West End.\n\n[1] [2]") == (
         "", "80 officers are in the West End.\n\n[1] [2]")  # its citations follow it
     assert split_direct("The Met uses it [1].") == ("", "The Met uses it [1].")
+
+
+def test_fake_llm_a_fragment_is_checked_by_the_rules_not_the_model(seed_store, fake_llm):
+    """"More than 1,000 [n]." states no predicate to weigh: its number is the rules' to check."""
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue_probability(0.9)  # the gate
+    fake_llm.enqueue(f"More than 1,000 [{n}].")
+    fake_llm.enqueue_probability(0.1, 0.1)  # would reject it, were the model asked
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    (s,) = ans.sentences
+    assert s.supported and s.support is None and "fragment" in s.reason
