@@ -293,7 +293,6 @@ class DraftChecker:
         self.seconds += time.perf_counter() - t
         return [self.done[k] for k in keys]
 
-
     def _rules(self, claims: list[Sentence], with_score: bool) -> None:
         """The rules' verdicts; the semantic score's threshold only `with_score` (where the
         model is asked, it judges instead: on labelled data the score's veto lowered
