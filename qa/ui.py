@@ -140,7 +140,8 @@ def respond(service: Service, message: str, chat: list, pairs: list, sources: st
             ans: Answer = event.answer
             chat[-1]["content"] = render_answer(ans, key)
             note = f"Searched for: {ans.searched_for}. " if ans.searched_for else ""
-            note += describe(ans.checked_by).capitalize() + "." if ans.checked_by else ""
+            how = describe(ans.checked_by)
+            note += f"{how[:1].upper()}{how[1:]}." if ans.checked_by else ""
             if ans.refused and ans.sentences:
                 note = f"Why: {ans.sentences[0].reason}. {note}".strip()
             yield (chat, pairs + [(message, ans.text)],
