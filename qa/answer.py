@@ -66,9 +66,11 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         if not ok:
             return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
 
-    progress("writing the answer; each sentence appears once it has passed its check")
-    t = time.perf_counter()
     checker = DraftChecker(passages, store, settings, complete, usage, on_sentence)
+    progress("writing the answer; " + ("the sentences appear once it is written and each has "
+                                       "passed its check" if checker.wait_for_draft else
+                                       "each sentence appears once it has passed its check"))
+    t = time.perf_counter()
     draft = ""
     for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
                           max_tokens=settings.answer.max_tokens, stream=True, usage=usage):
