@@ -18,12 +18,13 @@ the rules and the semantic score alone, and the answer says so (`checked_by`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from qa import prompts
 from qa.models import Passage, Sentence
 
-__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "describe", "support_messages", "model_verdicts"]
+__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "support_messages", "model_verdicts"]
 
 RULES = "rules"
 RULES_AND_MODEL = "rules+model"
@@ -34,6 +35,17 @@ Scorer = Callable[..., "float | None"]  # (settings, messages) -> P(yes), or Non
 # to weigh: out of context it reads as no claim at all (P(yes) ~0.5 for true ones), and its
 # value is what the rules check (numbers by value, names present).
 FRAGMENT_WORDS = 4
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9£$€%]+", text.lower()))
+
+
+def copied(sentence: str, cited: list[str]) -> bool:
+    """The sentence, word for word, is in one of the passages it cites: nothing to judge (the
+    model, distracted by what else the passages hold, gave such copies P(yes) ~0.5)."""
+    words = _words(sentence)
+    return bool(words) and any(words in _words(text) for text in cited)
 
 
 def support_messages(passages: list[Passage], claim: str) -> list[dict]:
@@ -52,6 +64,9 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
             continue  # a rule's veto stands; the model is not asked
         if len(s.text.split()) <= FRAGMENT_WORDS:
             s.reason += "; a fragment: its value checked by the rules, the model not asked"
+            continue
+        if copied(s.text, [passages[n - 1].text for n in s.citations]):
+            s.reason += "; copied word for word from what it cites, the model not asked"
             continue
         p_yes = scorer(settings, support_messages(passages, s.text))
         if p_yes is None:

@@ -233,3 +233,13 @@ def test_fake_llm_a_fragment_is_checked_by_the_rules_not_the_model(seed_store, f
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     (s,) = ans.sentences
     assert s.supported and s.support is None and "fragment" in s.reason
+
+
+def test_a_copied_sentence_needs_no_judge():
+    from qa.support import copied
+
+    cited = ["The pool cost 8 million pounds and has 26 lanes, the council said."]
+    assert copied("The pool cost 8 million pounds and has 26 lanes, the council said.", cited)
+    assert copied("the pool cost 8 million pounds and has 26 lanes", cited)
+    assert not copied("The pool cost 26 million pounds and has 8 lanes.", cited)  # swapped
+    assert not copied("", cited)
