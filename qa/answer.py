@@ -22,7 +22,7 @@ from qa.config import Settings
 from qa.models import Answer, Passage, Sentence, Span
 from qa.retrieve import Filters, search
 from qa.store import Store
-from qa.support import RULES, model_verdicts, support_messages
+from qa.support import RULES, RULES_AND_MODEL, model_verdicts, support_messages
 
 REFUSAL = "The articles don't say."
 # Yes/no questions: the plain gate answers the question itself ("no") instead of saying
@@ -66,7 +66,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         if not ok:
             return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
 
-    checker = DraftChecker(passages, store, settings, complete, usage, on_sentence)
+    checker = DraftChecker(passages, store, settings, complete, on_sentence)
     progress("writing the answer; " + ("the sentences appear once it is written and each has "
                                        "passed its check" if checker.wait_for_draft else
                                        "each sentence appears once it has passed its check"))
@@ -86,7 +86,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     if checked:
         timings["check_per_sentence"] = checker.seconds / checked
     extra["checked_by"] = checker.checked_by
-    if not any(s.kind == "claim" for s in sentences):
+    if not checked:
         return refusal(question, "the model found no answer in the passages", passages,
                        rejected=[s for s in sentences if s.kind == "gap"], **extra)
     if not any(s.supported for s in sentences if s.kind == "claim"):
@@ -229,8 +229,8 @@ class DraftChecker:
     sentence is checked, and handed out, once the draft is done. `checked_by` tells how they were checked."""
 
     def __init__(self, passages: list[Passage], store: Store, settings: Settings,
-                 complete: Complete, usage: dict, on_sentence: Callable[[Sentence], None] | None = None):
-        self.passages, self.settings, self.complete, self.usage = passages, settings, complete, usage
+                 complete: Complete, on_sentence: Callable[[Sentence], None] | None = None):
+        self.passages, self.settings = passages, settings
         self.on_sentence = on_sentence
         self.texts = {a: store.text(a) for a in {p.article_id for p in passages}}
         self.done: dict[tuple[str, tuple[int, ...]], Sentence] = {}
@@ -281,7 +281,7 @@ class DraftChecker:
             s.kind, s.reason = "gap", "says what the passages do not state; nothing to check"
         claims = [s for s in todo if s.kind == "claim"]
         if claims and self.settings.answer.check:
-            if self.scorer is not None and self.scorer(
+            if self.scorer is not None and self.checked_by != RULES_AND_MODEL and self.scorer(
                     self.settings, support_messages(self.passages, claims[0].text)) is None:
                 self.scorer = None  # this model gives no log-probabilities: the rules decide
             self._rules(claims, with_score=self.scorer is None)
@@ -311,11 +311,10 @@ def _key(s: Sentence) -> tuple[str, tuple[int, ...]]:
 
 
 def check_draft(raw: str, passages: list[Passage], store: Store, settings: Settings,
-                complete: Complete, usage: dict
-                ) -> tuple[list[Sentence], list[Sentence], dict[str, str], str]:
+                complete: Complete) -> tuple[list[Sentence], list[Sentence], dict[str, str], str]:
     """A whole draft split into sentences and checked: (all sentences, those to show,
     article texts, how they were checked)."""
-    checker = DraftChecker(passages, store, settings, complete, usage)
+    checker = DraftChecker(passages, store, settings, complete)
     sentences, kept, texts, _ = checker.finish(raw)
     return sentences, kept, texts, checker.checked_by
 

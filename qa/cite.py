@@ -163,6 +163,17 @@ def overlap(sentence: str, evidence: str) -> float:
     return len(words & content_words(evidence)) / len(words) if words else 1.0
 
 
+def _verbatim(text: str, normed_evidence: str) -> bool:
+    words = _norm(text).strip(" .,")
+    return bool(words) and words in normed_evidence
+
+
+def verbatim_in(text: str, evidence: str) -> bool:
+    """text occurs word for word in evidence (case, whitespace, quote style and the
+    punctuation at its ends aside): the quotation rule's test."""
+    return _verbatim(text, _norm(evidence))
+
+
 def hard_checks(sentence: str, evidence: str) -> str | None:
     """The first rule the sentence breaks against the evidence text, or None."""
     ev_numbers = number_values(evidence)
@@ -171,7 +182,7 @@ def hard_checks(sentence: str, evidence: str) -> str | None:
             return f"number {value:g} is not in the cited passages"
     ev = _norm(evidence)
     for q in _QUOTE.findall(sentence):
-        if _norm(q).strip(" .,") not in ev:
+        if not _verbatim(q, ev):
             return f"quotation not found verbatim: \"{q[:60]}\""
     ev_words = set(_WORD.findall(ev))
     for name in names_in(sentence):

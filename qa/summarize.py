@@ -174,7 +174,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
         draft = "".join(complete(settings, msg, max_tokens=cfg.max_tokens, usage=usage)).strip()
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
-    sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete, usage)
+    sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete)
     timings["check"] = time.perf_counter() - t
     kept = drop_repeats(kept)
     for extra in kept[cfg.max_sentences:]:

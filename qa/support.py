@@ -18,10 +18,10 @@ the rules and the semantic score alone, and the answer says so (`checked_by`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from qa import prompts
+from qa.cite import verbatim_in
 from qa.models import Passage, Sentence
 
 __all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "support_messages", "model_verdicts"]
@@ -37,15 +37,11 @@ Scorer = Callable[..., "float | None"]  # (settings, messages) -> P(yes), or Non
 FRAGMENT_WORDS = 4
 
 
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9£$€%]+", text.lower()))
-
-
 def copied(sentence: str, cited: list[str]) -> bool:
-    """The sentence, word for word, is in one of the passages it cites: nothing to judge (the
-    model, distracted by what else the passages hold, gave such copies P(yes) ~0.5)."""
-    words = _words(sentence)
-    return bool(words) and any(words in _words(text) for text in cited)
+    """The sentence, word for word, is in one of the passages it cites (as a quotation must
+    be): nothing to judge (the model, distracted by what else the passages hold, gave such
+    copies P(yes) ~0.5)."""
+    return any(verbatim_in(sentence, text) for text in cited)
 
 
 def support_messages(passages: list[Passage], claim: str) -> list[dict]:
