@@ -34,9 +34,13 @@ from qa.service import (
     SearchRequest,
     SearchResult,
     Service,
+    StoriesRequest,
     SummarizeRequest,
+    TimelineRequest,
 )
+from qa.stories import Story
 from qa.summarize import Summary
+from qa.timeline import Timeline
 
 __all__ = ["AskBody", "create_app", "check_binding"]
 
@@ -167,6 +171,14 @@ def native_routes(service: Service) -> APIRouter:
     @r.post("/search", response_model=SearchResult)
     def search(body: SearchRequest) -> SearchResult:
         return service.search(body)
+
+    @r.post("/stories")
+    def stories(body: StoriesRequest) -> dict[str, list[Story]]:
+        return {"stories": service.stories(body)}
+
+    @r.post("/timeline", response_model=Timeline)
+    def timeline(body: TimelineRequest) -> Timeline:
+        return service.timeline(body)
 
     @r.get("/articles")
     def articles() -> dict[str, list[ArticleRow]]:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qa.cite import render_sentences
 from qa.filters import Filters
-from qa.models import Answer, Sentence
+from qa.models import Answer, Copy, Sentence
 from qa.service import AskEvent, AskRequest, Turn
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ class ChatCitation(BaseModel):
     end: int
     quote: str
     supported: bool = Field(description="Every shown sentence citing [n] passed its check.")
+    also_in: list[Copy] = Field(default_factory=list, description="Copies of the article that "
+                                "carry the cited text too (qa/copies.py).")
 
 
 def ask_request(req: ChatRequest) -> AskRequest:
@@ -127,7 +129,7 @@ def citations(ans: Answer, store: Store) -> list[ChatCitation]:
         article = store.article(c.article_id)
         out.append(ChatCitation(n=c.n, title=c.title, source=c.source, published_at=c.published_at,
                                 url=article.url if article else "", article_id=c.article_id,
-                                start=c.start, end=c.end, quote=c.quote,
+                                start=c.start, end=c.end, quote=c.quote, also_in=c.also_in,
                                 supported=bool(citing) and all(s.supported for s in citing)))
     return out
 

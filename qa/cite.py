@@ -306,5 +306,5 @@ def citations_of(sentences: list[Sentence], passages: list[Passage],
         p = passages[n - 1]
         out.append(Citation(n=n, chunk_id=p.chunk_id, article_id=p.article_id, title=p.title,
                             source=p.source, published_at=p.published_at, start=start, end=end,
-                            quote=article_texts[p.article_id][start:end]))
+                            quote=article_texts[p.article_id][start:end], also_in=p.also_in))
     return out

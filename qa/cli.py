@@ -140,6 +140,8 @@ def _print_answer(ans, streamed: bool = False) -> None:
         typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
                    f" (chars {c.start}-{c.end})")
         typer.secho(f"    “{c.quote}”", dim=True)
+        if c.also_in:
+            typer.secho(f"    also in: {', '.join(x.source or x.title for x in c.also_in)}", dim=True)
     if ans.checked_by:
         typer.secho(f"({describe(ans.checked_by)})", dim=True)
     if getattr(ans, "dropped_citations", 0):
@@ -241,9 +243,12 @@ def list_articles(json_out: JsonOpt = False):
         return
     if not rows:
         typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests the seed articles itself).")
+    copies = [r["copy_group"] for r in rows]
     for r in rows:
+        copy = r["copy_group"] != r["id"] and copies.count(r["copy_group"]) > 1
+        mark = f"  (copy of {r['copy_group']})" if copy else ""
         typer.echo(f"{r['id']}  {r['published_at'][:10] or '----------'}  {r['source'][:18]:<18}  "
-                   f"{r['chunks']:>3} chunks  {r['title'][:70]}")
+                   f"{r['chunks']:>3} chunks  {r['title'][:70]}{mark}")
 
 
 @app.command()
@@ -351,8 +356,11 @@ def serve():
 
 
 from qa.cli_feeds import feeds_app  # noqa: E402
+from qa.cli_stories import stories, timeline  # noqa: E402
 
 app.add_typer(feeds_app, name="feeds")
+app.command()(stories)
+app.command()(timeline)
 
 
 keys_app = typer.Typer(help="API keys for `qa serve` (QA_API_KEYS).", no_args_is_help=True)

@@ -111,6 +111,23 @@ class SummarySettings(BaseModel):
     query_k: int = Field(8, ge=1, le=50, description="Passages retrieved for a topic summary.")
 
 
+class StorySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    copies: bool = Field(True, description="Group near-duplicate articles (syndicated copy, light "
+                         "edits, another headline): retrieval shows one passage per group and "
+                         "cites the other copies as 'also in'.")
+    copy_threshold: float = Field(
+        0.6, gt=0, le=1, description="Share of the shorter article's word 5-shingles found in the "
+        "other above which two articles are copies of one text (bench/stories.py).")
+    story_similarity: float = Field(
+        0.55, ge=-1, le=1, description="Cosine similarity of two articles (their title's vector plus "
+        "the mean of their chunks' vectors) above which they tell one story (bench/stories.py).")
+    window_days: int = Field(14, ge=0, description="Most days between two articles of one story "
+                             "(articles without a date join on similarity alone).")
+    timeline_events: int = Field(12, ge=1, le=100, description="Most events in a timeline.")
+    timeline_k: int = Field(16, ge=1, le=100, description="Passages retrieved for a timeline.")
+
+
 class FeedSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     every: int = Field(900, ge=60, description="Seconds between polls of a feed added without "
@@ -183,6 +200,8 @@ class Settings(BaseSettings):
                                    description="How answers are generated and checked.")
     summary: SummarySettings = Field(default_factory=SummarySettings,
                                      description="How summaries are written.")
+    stories: StorySettings = Field(default_factory=StorySettings,
+                                   description="Copies, stories, timelines and disagreements.")
 
     def auth_pairs(self) -> list[tuple[str, str]] | None:
         if not self.auth:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
            "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
@@ -28,3 +28,11 @@ def dates_in(text: str) -> tuple[set[str], set[str]]:
         days.add(f"{y}-{mo}-{d}")
     months = {f"{y}-{_month(mo):02d}" for mo, y in _MONTH.findall(text)} | {d[:7] for d in days}
     return days, months
+
+
+def day_of(published_at: str) -> date | None:
+    """The day of an ISO date or timestamp ('2023-11-18T15:33:00+00:00'), None if it has none."""
+    try:
+        return date.fromisoformat(published_at[:10])
+    except ValueError:
+        return None

@@ -33,6 +33,15 @@ class Chunk(BaseModel):
     text: str
 
 
+class Copy(BaseModel):
+    """Another article carrying the same text (syndicated copy, light edits; qa/copies.py)."""
+
+    article_id: str
+    title: str
+    source: str = ""
+    published_at: str = ""
+
+
 class Passage(BaseModel):
     """A retrieved chunk with its article's metadata and its scores."""
 
@@ -47,6 +56,8 @@ class Passage(BaseModel):
     published_at: str = ""
     score: float = Field(0.0, description="Fused retrieval score (higher is better).")
     similarity: float = Field(0.0, description="Cosine similarity to the question.")
+    also_in: list[Copy] = Field(default_factory=list, description="The article's copies (one "
+                                "passage per copy group is retrieved; every copy stays citable).")
 
 
 class Citation(BaseModel):
@@ -62,6 +73,7 @@ class Citation(BaseModel):
     start: int = Field(description="Start of the quoted span in the article text.")
     end: int
     quote: str = Field(description="article.text[start:end]")
+    also_in: list[Copy] = Field(default_factory=list, description="Copies of the cited article.")
 
 
 class Span(BaseModel):

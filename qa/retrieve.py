@@ -9,10 +9,10 @@ import numpy as np
 from qa.config import RetrievalSettings
 from qa.dates import dates_in
 from qa.filters import Catalog, Filters
-from qa.models import Passage
+from qa.models import Copy, Passage
 from qa.store import Store
 
-__all__ = ["Filters", "search"]
+__all__ = ["Filters", "also_in", "search"]
 
 # Filtered dense search (see qa.filters): searching an explicit id list costs about 8x less
 # per id than over-fetching from the unfiltered index costs per extra hit (measured at 100k
@@ -79,6 +79,8 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
     out: list[Passage] = []
     seen_texts: set[str] = set()
     per_article: dict[str, int] = {}
+    groups = store.copies.groups() if store.settings.stories.copies else {}
+    shown_copy: dict[str, str] = {}  # copy group -> the one article of it retrieval shows
     pool = sorted(cands, key=lambda p: -scores[p.chunk_id])
     while pool and len(out) < k:
         if settings.rerank:  # greedy: each earlier pick from the same article decays the score
@@ -88,12 +90,26 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
             best = pool[0]
         pool.remove(best)
         norm = " ".join(best.text.lower().split())
-        if norm in seen_texts:  # syndicated copies of one story
-            continue
+        group = groups.get(best.article_id, best.article_id)
+        if norm in seen_texts or shown_copy.setdefault(group, best.article_id) != best.article_id:
+            continue  # syndicated copies of one story: one is shown, the others named
         seen_texts.add(norm)
         per_article[best.article_id] = per_article.get(best.article_id, 0) + 1
         out.append(best.model_copy(update={"score": scores[best.chunk_id]}))
     sims = dict(dense)
     vecs = store.vectors([p.chunk_id for p in out if p.chunk_id not in sims])
     sims.update({cid: float(v @ qvec) for cid, v in vecs.items()})
-    return [p.model_copy(update={"similarity": sims.get(p.chunk_id, 0.0)}) for p in out]
+    copies = also_in(store, [(p.article_id, p.text) for p in out]) if groups else [[] for _ in out]
+    return [p.model_copy(update={"similarity": sims.get(p.chunk_id, 0.0), "also_in": c})
+            for p, c in zip(out, copies)]
+
+
+def also_in(store: Store, quotes: list[tuple[str, str]]) -> list[list[Copy]]:
+    """Per (article id, text of it), the other articles of its copy group that carry the text
+    word for word (a copy edited there is left out: it does not say the same)."""
+    groups, members = store.copies.groups(), store.copies.members()
+    others = [[m for m in members.get(groups.get(a, a), []) if m != a] for a, _ in quotes]
+    ids = sorted({m for ms in others for m in ms})
+    meta, texts = store.meta(ids), {m: " ".join(store.text(m).split()) for m in ids}
+    return [[Copy(**meta[m]) for m in ms if m in meta and " ".join(text.split()) in texts[m]]
+            for (_, text), ms in zip(quotes, others)]

@@ -24,10 +24,12 @@ from qa.models import Answer, IngestReport, Passage, Sentence
 
 if TYPE_CHECKING:
     from qa.store import Store
+    from qa.stories import Story
     from qa.summarize import Summary
+    from qa.timeline import Timeline
 
 __all__ = ["AskEvent", "AskRequest", "ArticleRow", "Health", "SearchRequest", "SearchResult",
-           "Service", "SummarizeRequest", "Turn"]
+           "Service", "StoriesRequest", "SummarizeRequest", "TimelineRequest", "Turn"]
 
 
 class Turn(BaseModel):
@@ -61,6 +63,16 @@ class SearchRequest(BaseModel):
     filters: Filters = Field(default_factory=Filters)
 
 
+class StoriesRequest(BaseModel):
+    filters: Filters = Field(default_factory=Filters, description="Published since / until "
+                             "(outlet and category: only that outlet's or category's articles).")
+
+
+class TimelineRequest(BaseModel):
+    topic: str = Field(min_length=1, max_length=4000, description="What the timeline is about.")
+    filters: Filters = Field(default_factory=Filters, description="Outlet, category and dates.")
+
+
 class SearchResult(BaseModel):
     query: str
     results: list[Passage]
@@ -78,6 +90,8 @@ class ArticleRow(BaseModel):
     url: str = ""
     chars: int = 0
     chunks: int = 0
+    copy_group: str | None = Field(None, description="Its copy group (the id of the first copy "
+                                   "stored; qa/copies.py); the same for every copy of one text.")
 
 
 class Health(BaseModel):
@@ -179,6 +193,18 @@ class Service:
         hits = search(self.store, req.query, self.settings.retrieval, k=req.k,
                       filters=req.filters, mode=req.mode)
         return SearchResult(query=req.query, results=hits)
+
+    def stories(self, req: StoriesRequest) -> list[Story]:
+        """Articles grouped into stories (qa/stories.py), newest first."""
+        from qa.stories import stories
+
+        return stories(self.store, self.settings.stories, req.filters)
+
+    def timeline(self, req: TimelineRequest) -> Timeline:
+        """The dated events of a topic and where its articles' figures disagree (qa/timeline.py)."""
+        from qa.timeline import timeline
+
+        return timeline(self.store, self.settings, req.topic, req.filters)
 
     def articles(self) -> list[ArticleRow]:
         return [ArticleRow(**r) for r in self.store.list_articles()]

@@ -18,6 +18,7 @@ import numpy as np
 
 from qa.chunking import chunk_article
 from qa.config import Settings
+from qa.copies import Copies
 from qa.filters import Catalog, date_number
 from qa.models import Article, Chunk, Passage
 
@@ -66,6 +67,7 @@ class Store:
         self._lock = threading.RLock()
         self.db = sqlite3.connect(self.dir / "qa.sqlite3", check_same_thread=False)
         self.db.executescript(_SCHEMA)
+        self.copies = Copies(self.db, settings.stories.copy_threshold, self.text)
         self._collection = None
         self._lexicon: Lexicon | None = None  # BM25 index + catalogue (qa/lexicon.py)
 
@@ -126,6 +128,7 @@ class Store:
                 self._insert_chunks([c for cs in chunks.values() for c in cs])
                 for _, old_id in old:
                     self._delete_rows(old_id)
+                self.copies.add([(a.id, a.text) for a in new])
             for i in range(0, len(old_chunks), 1000):
                 self.collection.delete(ids=old_chunks[i:i + 1000])
             self._set_dirty(False)
@@ -169,9 +172,12 @@ class Store:
             [(c.id, self.key, c.article_id, c.index, c.start, c.end) for c in chunks])
 
     def sync(self) -> None:
-        """Bring the indexes in step with the articles: drop orphans, index what is missing."""
+        """Bring the indexes in step with the articles: drop orphans, index what is missing,
+        find the copies of articles stored before copies were kept."""
         self.repair()
         self.index_missing()
+        with self._lock, self.db:
+            self.copies.add([(aid, self.text(aid)) for aid in self.copies.missing()])
 
     @_locked
     def index_missing(self, batch: int = 64) -> int:
@@ -201,6 +207,7 @@ class Store:
         return True
 
     def _delete_rows(self, article_id: str) -> None:
+        self.copies.remove(article_id)
         self.db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
         self.db.execute("DELETE FROM articles WHERE id=?", (article_id,))
 
@@ -334,6 +341,21 @@ class Store:
         names = [*_META_FIELDS.split(", "), "text"]
         return Article(**{n: v or "" for n, v in zip(names, row)})
 
+    def chunk_ids(self, article_ids: list[str]) -> dict[str, list[str]]:
+        """article id -> its chunk ids under the current index, in order."""
+        out: dict[str, list[str]] = {}
+        for aid, cid in self._existing("SELECT article_id, id FROM chunks WHERE index_key=? AND "
+                                       "article_id IN ({}) ORDER BY idx", article_ids, self.key):
+            out.setdefault(aid, []).append(cid)
+        return out
+
+    def meta(self, article_ids: list[str]) -> dict[str, dict]:
+        """article id -> {article_id, title, source, published_at}, for stored articles."""
+        rows = self._existing("SELECT id, title, source, published_at FROM articles WHERE id IN ({})",
+                              article_ids)
+        return {r[0]: {"article_id": r[0], "title": r[1], "source": r[2] or "",
+                       "published_at": r[3] or ""} for r in rows}
+
     @_locked
     def text(self, article_id: str) -> str:
         row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
@@ -347,9 +369,10 @@ class Store:
     def list_articles(self) -> list[dict]:
         rows = self.db.execute(
             f"SELECT {', '.join('a.' + f for f in _META_FIELDS.split(', '))}, length(a.text), "
-            "(SELECT count(*) FROM chunks c WHERE c.article_id=a.id AND c.index_key=?) "
+            "(SELECT count(*) FROM chunks c WHERE c.article_id=a.id AND c.index_key=?), "
+            "(SELECT group_id FROM copies g WHERE g.article_id=a.id) "
             "FROM articles a ORDER BY a.published_at, a.title", (self.key,)).fetchall()
-        names = [*_META_FIELDS.split(", "), "chars", "chunks"]
+        names = [*_META_FIELDS.split(", "), "chars", "chunks", "copy_group"]
         return [dict(zip(names, r)) for r in rows]
 
     @_locked

@@ -41,6 +41,7 @@ CSS = """
 .qa-cite {cursor: pointer; color: #1a5fb4; text-decoration: none; font-weight: 600}
 .qa-unsupported {text-decoration: line-through; color: #a33}
 .qa-refusal {font-style: italic}
+.qa-timeline td {vertical-align: top; padding: 4px 8px}
 """
 UPLOAD_SUFFIXES = [".txt", ".md", ".html", ".htm", ".jsonl"]
 
@@ -86,6 +87,8 @@ def render_sources(ans, store, key: str) -> str:
             f"<div class='qa-source' data-key='{key}-{c.start}-{c.end}'>"
             f"<b>[{c.n}] {esc(c.title)}</b><br><small>{esc(c.source or 'unknown outlet')} · "
             f"{esc(c.published_at[:10] or 'no date')} · chars {c.start}–{c.end}</small>"
+            + (f"<br><small>also in: {esc(', '.join(x.source or x.title for x in c.also_in))}</small>"
+               if c.also_in else "") +
             f"<p>…{esc(text[lo:c.start])}<mark>{esc(text[c.start:c.end])}</mark>"
             f"{esc(text[c.end:hi])}…</p></div>")
     removed = [s for s in ans.sentences[(1 if ans.refused else 0):] if not s.supported and not s.shown]
@@ -183,7 +186,10 @@ def article_choices(service: Service) -> list[str]:
 
 
 def library_rows(service: Service) -> list[list]:
-    return [[r.id, r.published_at[:10], r.source, r.title, r.chunks] for r in service.articles()]
+    rows = service.articles()
+    groups = [r.copy_group for r in rows]
+    return [[r.id, r.published_at[:10], r.source, r.title, r.chunks,
+             r.copy_group if groups.count(r.copy_group) > 1 else ""] for r in rows]
 
 
 def upload(service: Service, files):
@@ -223,7 +229,7 @@ def library_updates(service: Service, clear: bool = False) -> tuple:
 
 
 def build(service: Service):
-    """The Blocks: Chat, Summaries and Library tabs over one service."""
+    """The Blocks: Chat, Summaries, Stories and Library tabs over one service."""
     import gradio as gr
 
     with gr.Blocks(title="qa — cited answers about news") as demo:
@@ -233,6 +239,10 @@ def build(service: Service):
             _chat_tab(service)
         with gr.Tab("Summaries"):
             pick = _summary_tab(service)
+        with gr.Tab("Stories"):
+            from qa.ui_stories import stories_tab
+
+            stories_tab(service)
         with gr.Tab("Library"):
             _library_tab(service, pick, status)
     return demo
@@ -299,7 +309,7 @@ def _library_tab(service: Service, pick, status) -> None:
                     file_types=UPLOAD_SUFFIXES, elem_id="qa-upload")
     add = gr.Button("Add to library", variant="primary")
     report = gr.Textbox(label="Result", lines=4, elem_id="qa-upload-report")
-    table = gr.Dataframe(library_rows(service), headers=["id", "date", "outlet", "title", "chunks"],
+    table = gr.Dataframe(library_rows(service), headers=["id", "date", "outlet", "title", "chunks", "copies"],
                          interactive=False, label="Articles")
     with gr.Row():
         victim = gr.Dropdown(article_choices(service), label="Article to delete")
