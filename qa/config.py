@@ -117,13 +117,16 @@ class StorySettings(BaseModel):
                          "edits, another headline): retrieval shows one passage per group and "
                          "cites the other copies as 'also in'.")
     copy_threshold: float = Field(
-        0.6, gt=0, le=1, description="Share of the shorter article's word 5-shingles found in the "
-        "other above which two articles are copies of one text (bench/stories.py).")
+        0.6, gt=0, le=1, description="Share of the shorter article's word 4-shingles found in the "
+        "other above which two articles are copies of one text (0.9 when either has under 40 "
+        "words; bench/stories.py).")
     story_similarity: float = Field(
         0.55, ge=-1, le=1, description="Cosine similarity of two articles (their title's vector plus "
         "the mean of their chunks' vectors) above which they tell one story (bench/stories.py).")
     window_days: int = Field(14, ge=0, description="Most days between two articles of one story "
                              "(articles without a date join on similarity alone).")
+    min_outlets: int = Field(2, ge=1, description="Outlets a story needs (as Particle asks: one "
+                             "outlet's run of similar pieces, a weekly column say, is not a story).")
     timeline_events: int = Field(12, ge=1, le=100, description="Most events in a timeline.")
     timeline_k: int = Field(16, ge=1, le=100, description="Passages retrieved for a timeline.")
 

@@ -1,8 +1,11 @@
 """Copies: near-duplicate articles (one agency text under many mastheads, light edits, another
-headline, a trimmed ending), found at ingest: MinHash of word 5-shingles with LSH (datasketch)
+headline, a trimmed ending), found at ingest: MinHash of word 4-shingles with LSH (datasketch)
 proposes candidates, and a candidate is a copy when most of the shorter text's shingles are in
 the other (containment, computed exactly from both texts: a copy cut to half its length
-shares half the shingles, so Jaccard alone would miss it).
+shares half the shingles, so Jaccard alone would miss it). A text shorter than SHORT_WORDS is
+a copy only when nearly all of it is in the other: in a two-sentence snippet one changed word
+is the difference between two stories ("the best Sorcerer builds" / "the best Barbarian
+builds", two Polygon guides of the MultiHop-RAG corpus).
 
 Each article belongs to one group, named by the first copy stored. Nothing is deleted: every
 copy stays citable; retrieval shows one passage per group and names the other copies
@@ -17,21 +20,23 @@ import sqlite3
 
 import numpy as np
 
-__all__ = ["Copies", "containment", "shingles"]
+__all__ = ["WORD", "Copies", "containment", "shingles"]
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS copies (
   article_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, signature BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS copies_group ON copies(group_id);"""
 NUM_PERM = 128
-SHINGLE_WORDS = 5
+SHINGLE_WORDS = 4
+SHORT_WORDS = 40
+SHORT_CONTAINMENT = 0.9
 SCHEME = "affine32"  # datasketch 2.0's permutations; stored signatures are of this scheme
 CANDIDATE_JACCARD = 0.3  # LSH: propose pairs estimated to share this share of shingles
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")
 
 
 def shingles(text: str, n: int = SHINGLE_WORDS) -> set[bytes]:
     """The text's runs of n words, lower-cased (a text shorter than n words is one shingle)."""
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     return {" ".join(words[i:i + n]).encode() for i in range(max(len(words) - n + 1, 1))}
 
 
@@ -76,10 +81,8 @@ class Copies:
         out: dict[str, str] = {}
         for aid, text in articles:
             m = _minhash(text)
-            mine = shingles(text)
-            near = [(containment(mine, shingles(texts.get(c) or self.text_of(c))), c)
-                    for c in lsh.query(m) if c != aid]
-            near = [(j, c) for j, c in near if j >= self.threshold]
+            near = [(j, c) for c in lsh.query(m) if c != aid
+                    and (j := self.overlap(text, texts.get(c) or self.text_of(c))) is not None]
             group = self._group_of(max(near)[1], out) if near else aid
             self.db.execute("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)",
                             (aid, group, m.hashvalues.astype(np.uint64).tobytes()))
@@ -88,6 +91,13 @@ class Copies:
             out[aid] = group
         self._lsh_version = self._version()
         return out
+
+    def overlap(self, a: str, b: str) -> float | None:
+        """The containment of two texts if they are copies of one text, else None."""
+        share = containment(shingles(a), shingles(b))
+        short = min(len(WORD.findall(a)), len(WORD.findall(b))) < SHORT_WORDS
+        need = max(self.threshold, SHORT_CONTAINMENT) if short else self.threshold
+        return share if share >= need else None
 
     def remove(self, article_id: str) -> None:
         self.db.execute("DELETE FROM copies WHERE article_id=?", (article_id,))

@@ -3,7 +3,8 @@ plus the mean of its chunks' vectors: a headline names the event, the body what 
 within a window of days; copies of one text (qa/copies.py) start joined.
 
 Grouping is single-link: two articles join when their similarity reaches the threshold and
-their dates lie within the window; a story is what is joined. Pairwise over the articles
+their dates lie within the window; a story is what is joined, reported by at least
+`min_outlets` outlets. Pairwise over the articles
 asked about (a --since narrows them), so it is meant for thousands, not millions.
 """
 
@@ -98,6 +99,8 @@ def stories(store, settings: StorySettings, filters: Filters | None = None) -> l
     vectors = article_vectors(store, {a: r["title"] for a, r in by_id.items()})
     out = []
     for members in group_stories(rows, vectors, groups, settings):
+        if len({by_id[a]["source"] or a for a in members}) < settings.min_outlets:
+            continue
         arts = sorted((by_id[a] for a in members), key=lambda r: ((r["published_at"] or "9999"), r["title"]))
         seen_groups: set[str] = set()
         copies = 0
