@@ -74,7 +74,7 @@ def timeline(topic: Annotated[str, typer.Argument(help="What the timeline is abo
     if tl.conflicts:
         typer.secho("\nWhere the articles differ:", bold=True)
     for k in tl.conflicts:
-        typer.echo(f"  {k.quantity}:")
+        typer.echo(f"  {k.about or k.quantity}:")
         for claim in k.claims:
             c = claim.citation
             also = f", also {', '.join(x.source or x.title for x in c.also_in)}" if c.also_in else ""

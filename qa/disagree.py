@@ -33,6 +33,8 @@ _STOP = {"to", "and", "or", "in", "on", "at", "for", "with", "by", "from", "as",
 _AT_LEAST = re.compile(r"\b(?:more than|over|at least|above|upwards of|in excess of)\s+[£$€]?$", re.I)
 _AT_MOST = re.compile(r"\b(?:fewer than|less than|under|up to|at most|below)\s+[£$€]?$", re.I)
 _ABOUT = re.compile(r"\b(?:around|about|nearly|almost|some|roughly|approximately|close to)\s+[£$€]?$", re.I)
+_NUMBER_FIRST = re.compile(r"^\W*[\d.,]+\s*(?:(?:million|billion|thousand|trillion|bn|m|k|percent|"
+                           r"per cent)\b|%)?\s*", re.I)
 APPROX = 0.1  # "about 1,000" fits 900-1,100
 MAX_RATIO = 3.0  # two reports of one quantity differ by less than this factor
 
@@ -44,7 +46,10 @@ class Claim(BaseModel):
 
 
 class Conflict(BaseModel):
-    quantity: str = Field(description="What the figures count: 'arrest', '£ funding shortfall'.")
+    quantity: str = Field(description="What the figures count, as compared: 'arrest', '£ funding "
+                          "shortfall'.")
+    about: str = Field("", description="The same, as written after the first figure: 'funding "
+                       "shortfall', 'resulting in charges or cautions'.")
     claims: list[Claim] = Field(description="The figures, one per article, that no value fits together.")
 
 
@@ -148,12 +153,14 @@ def _merge(pairs: list[tuple[Figure, Figure]], cite) -> list[Conflict]:
     out = []
     for g in groups:
         claims: dict[tuple[float, float], Claim] = {}  # one per figure; the others saying it: also_in
-        for f in sorted(g, key=lambda f: (f.value, f.article_id)):
-            c = cite(f)
+        cites = {id(f): cite(f) for f in g}
+        for f in sorted(g, key=lambda f: (f.value, cites[id(f)].published_at, f.article_id)):
+            c = cites[id(f)]
             if (f.low, f.high) in claims:
                 claims[(f.low, f.high)].citation.also_in.append(Copy(
                     article_id=c.article_id, title=c.title, source=c.source, published_at=c.published_at))
             else:
                 claims[(f.low, f.high)] = Claim(figure=f.phrase, value=f.value, citation=c)
-        out.append(Conflict(quantity=g[0].quantity, claims=list(claims.values())))
+        about = _NUMBER_FIRST.sub("", min((c.figure for c in claims.values()), key=len))
+        out.append(Conflict(quantity=g[0].quantity, about=about, claims=list(claims.values())))
     return out

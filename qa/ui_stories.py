@@ -19,7 +19,8 @@ def _copies(c) -> str:
 
 def _cite(c) -> str:
     esc = html.escape
-    return (f"<small>[{c.n}] {esc(c.source or 'unknown outlet')}, {esc(c.published_at[:10] or 'no date')}: "
+    n = f"[{c.n}] " if c.n else ""
+    return (f"<small>{n}{esc(c.source or 'unknown outlet')}, {esc(c.published_at[:10] or 'no date')}: "
             f"{esc(c.title)} (chars {c.start}–{c.end}){_copies(c)}</small>")
 
 
@@ -39,7 +40,7 @@ def render_timeline(tl) -> str:
         out.append("<h4>Where the articles differ</h4>")
     for k in tl.conflicts:
         items = "".join(f"<li><b>{esc(cl.figure)}</b> — {_cite(cl.citation)}</li>" for cl in k.claims)
-        out.append(f"<p>{esc(k.quantity)}</p><ul>{items}</ul>")
+        out.append(f"<p>{esc(k.about or k.quantity)}</p><ul>{items}</ul>")
     return "\n".join(out)
 
 
@@ -51,8 +52,10 @@ def render_stories(found) -> str:
     for s in found:
         span = s.first if s.first == s.last else f"{s.first} to {s.last}"
         copies = f", {s.copies} of them copies" if s.copies else ""
-        items = "".join(f"<li>{esc(a.published_at[:10])} · {esc(a.source)} · {esc(a.title)}</li>"
-                        for a in s.articles)
+        groups = [a.copy_group for a in s.articles]
+        items = "".join(f"<li>{esc(a.published_at[:10])} · {esc(a.source)} · {esc(a.title)}"
+                        + (" <small>(copy)</small>" if a.copy_group != a.article_id
+                           and groups.count(a.copy_group) > 1 else "") + "</li>" for a in s.articles)
         out.append(f"<details><summary><b>{esc(s.title)}</b> — {esc(span or 'undated')} · "
                    f"{len(s.articles)} articles{copies} · {esc(', '.join(s.outlets))}</summary>"
                    f"<ul>{items}</ul></details>")

@@ -124,3 +124,22 @@ def test_api_docs_render_offline_in_the_browser(app_url, page):
     assert pg.locator(".opblock").count() >= 13
     pg.close()
     assert outside == []
+
+
+def test_browser_stories_tab_shows_a_timeline_conflicts_and_stories(page):
+    """Last here: it adds four copies of the seed article and a report with other figures."""
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(
+        str(ROOT / "bench" / "data" / "stories" / "fixture.jsonl"))
+    page.get_by_role("button", name="Add to library").click()
+    page.wait_for_function("() => (document.querySelector('#qa-upload-report textarea').value"
+                           ".match(/added/g) || []).length >= 5", timeout=120_000)
+    page.get_by_role("tab", name="Stories").click()
+    page.locator("#qa-timeline-topic textarea").fill("funding shortfall")
+    page.get_by_role("button", name="Timeline").click()
+    page.locator("#qa-timeline table").wait_for(timeout=60_000)
+    shown = page.locator("#qa-timeline").inner_text()
+    assert "Where the articles differ" in shown and "£240 million" in shown and "£260 million" in shown
+    assert "2025-07-31" in shown and "also in" in shown
+    page.get_by_role("button", name="List stories").click()
+    page.get_by_text("6 articles, 4 of them copies").wait_for(timeout=60_000)
