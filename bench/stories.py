@@ -38,7 +38,7 @@ DATA = ROOT / "bench" / "data" / "stories"
 MULTIHOP = ROOT / "qa" / "evals" / "data" / "multihop-rag"
 
 from qa.config import Settings  # noqa: E402
-from qa.copies import WORD, Copies  # noqa: E402
+from qa.copies import WORD, Copies, band_keys  # noqa: E402
 from qa.dates import day_of  # noqa: E402
 from qa.ingest import ingest, ingest_rows  # noqa: E402
 from qa.store import Store  # noqa: E402
@@ -77,11 +77,8 @@ def copy_groups_at(store: Store, threshold: float) -> list[set[str]]:
         while parent[a] != a:
             a = parent[a]
         return a
-    lsh = store.copies._index()
-    from qa.copies import _minhash
-
     for r in rows:
-        for c in lsh.query(_minhash(texts[r["id"]])):
+        for c in store.copies._candidates(band_keys(texts[r["id"]])):
             if c != r["id"] and rule.overlap(texts[r["id"]], texts[c]) is not None:
                 parent[root(r["id"])] = root(c)
     out: dict[str, set[str]] = {}
@@ -94,7 +91,8 @@ def story_groups_at(store: Store, threshold: float, vectors, rows) -> list[set[s
     """Stories as qa.stories.stories finds them (its outlet rule too) at another threshold."""
     s = store.settings.stories.model_copy(update={"story_similarity": threshold})
     source = {r["id"]: r["source"] or r["id"] for r in rows}
-    return [set(g) for g in group_stories(rows, vectors, store.copies.groups(), s)
+    groups = store.copies.group_of([r["id"] for r in rows])
+    return [set(g) for g in group_stories(rows, vectors, groups, s)
             if len({source[a] for a in g}) >= s.min_outlets]
 
 

@@ -9,12 +9,16 @@ builds", two Polygon guides of the MultiHop-RAG corpus).
 
 Each article belongs to one group, named by the first copy stored. Nothing is deleted: every
 copy stays citable; retrieval shows one passage per group and names the other copies
-("also in"). The table lives beside the articles in SQLite and is written in the same
-transaction; another process sees a change at its next read.
+("also in"). The groups and the LSH's band keys live beside the articles in SQLite, written in
+the same transaction: another process sees a change at its next read, and nothing is held in
+memory or rebuilt when a process starts (datasketch's own LSH storage is in memory, Redis or
+Cassandra; the bands and rows per band are its own optimum for the threshold).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import sqlite3
 
@@ -22,14 +26,16 @@ import numpy as np
 
 __all__ = ["WORD", "Copies", "containment", "shingles"]
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS copies (
-  article_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, signature BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS copies_group ON copies(group_id);"""
+_SCHEMA = """CREATE TABLE IF NOT EXISTS copies (article_id TEXT PRIMARY KEY, group_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS copies_group ON copies(group_id);
+CREATE TABLE IF NOT EXISTS copy_bands (band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS copy_bands_key ON copy_bands(band, key);
+CREATE INDEX IF NOT EXISTS copy_bands_article ON copy_bands(article_id);"""
 NUM_PERM = 128
 SHINGLE_WORDS = 4
 SHORT_WORDS = 40
 SHORT_CONTAINMENT = 0.9
-SCHEME = "affine32"  # datasketch 2.0's permutations; stored signatures are of this scheme
+SCHEME = "affine32"  # datasketch 2.0's permutations
 CANDIDATE_JACCARD = 0.3  # LSH: propose pairs estimated to share this share of shingles
 WORD = re.compile(r"\w+")
 
@@ -45,15 +51,25 @@ def containment(a: set[bytes], b: set[bytes]) -> float:
     return len(a & b) / max(min(len(a), len(b)), 1)
 
 
-def _minhash(text: str | None = None, values: bytes | None = None):
+@functools.cache
+def _bands() -> tuple[int, int]:
+    """(bands, rows per band) of datasketch's LSH for CANDIDATE_JACCARD."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+def band_keys(text: str) -> list[tuple[int, int]]:
+    """(band, key) pairs of the text's MinHash signature: two texts sharing a pair are candidates."""
     from datasketch import MinHash
 
-    if values is not None:
-        return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME,
-                       hashvalues=np.frombuffer(values, dtype=np.uint64))
     m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
-    m.update_batch(list(shingles(text or "")))
-    return m
+    m.update_batch(list(shingles(text)))
+    b, r = _bands()
+    values = m.hashvalues.astype(np.uint64)
+    return [(i, int.from_bytes(hashlib.blake2b(values[i * r:(i + 1) * r].tobytes(), digest_size=8).digest(),
+                               "big", signed=True)) for i in range(b)]
 
 
 class Copies:
@@ -64,32 +80,22 @@ class Copies:
         self.threshold = threshold
         self.text_of = text_of  # article id -> its stored text
         db.executescript(_SCHEMA)
-        self._lsh = None
-        self._lsh_version: tuple | None = None
-        self._groups: dict[str, str] = {}
-        self._groups_version: tuple | None = None
-
-    def _version(self) -> tuple:
-        return self.db.execute("SELECT count(*), max(rowid), total(length(group_id)) FROM copies").fetchone()
 
     def add(self, articles: list[tuple[str, str]]) -> dict[str, str]:
         """Record (article id, text) pairs, each joining the group of the stored article it
         copies most (containment >= threshold) or starting its own. Runs inside the caller's
         transaction. Returns article id -> group id."""
-        lsh = self._index()
         texts = dict(articles)
         out: dict[str, str] = {}
         for aid, text in articles:
-            m = _minhash(text)
-            near = [(j, c) for c in lsh.query(m) if c != aid
+            keys = band_keys(text)
+            near = [(j, c) for c in self._candidates(keys) if c != aid
                     and (j := self.overlap(text, texts.get(c) or self.text_of(c))) is not None]
-            group = self._group_of(max(near)[1], out) if near else aid
-            self.db.execute("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)",
-                            (aid, group, m.hashvalues.astype(np.uint64).tobytes()))
-            if aid not in lsh:
-                lsh.insert(aid, m)
+            group = self.group_of([max(near)[1]]).get(max(near)[1], max(near)[1]) if near else aid
+            self.remove(aid)
+            self.db.execute("INSERT INTO copies VALUES (?, ?)", (aid, group))
+            self.db.executemany("INSERT INTO copy_bands VALUES (?, ?, ?)", [(b, k, aid) for b, k in keys])
             out[aid] = group
-        self._lsh_version = self._version()
         return out
 
     def overlap(self, a: str, b: str) -> float | None:
@@ -101,42 +107,38 @@ class Copies:
 
     def remove(self, article_id: str) -> None:
         self.db.execute("DELETE FROM copies WHERE article_id=?", (article_id,))
-        self._lsh = None  # datasketch's LSH forgets a key, but rebuilding keeps one code path
+        self.db.execute("DELETE FROM copy_bands WHERE article_id=?", (article_id,))
 
     def missing(self) -> list[str]:
         """Stored articles without a copies row (stored before copies were kept)."""
         return [r[0] for r in self.db.execute(
             "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM copies c WHERE c.article_id=a.id)")]
 
-    def groups(self) -> dict[str, str]:
-        """article id -> group id, for every article with a copies row."""
-        version = self._version()
-        if version != self._groups_version:
-            self._groups = dict(self.db.execute("SELECT article_id, group_id FROM copies"))
-            self._groups_version = version
-        return self._groups
+    def group_of(self, article_ids: list[str]) -> dict[str, str]:
+        """article id -> its group id (an article without a row is its own group)."""
+        out = {a: a for a in article_ids}
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i:i + 500]
+            out.update(self.db.execute(
+                f"SELECT article_id, group_id FROM copies WHERE article_id IN ({','.join('?' * len(part))})",
+                part).fetchall())
+        return out
 
-    def members(self) -> dict[str, list[str]]:
-        """group id -> its article ids, for groups of two or more."""
+    def members(self, group_ids: list[str]) -> dict[str, list[str]]:
+        """group id -> its article ids, for the given groups that hold two or more."""
         out: dict[str, list[str]] = {}
-        for aid, gid in self.groups().items():
-            out.setdefault(gid, []).append(aid)
+        groups = sorted(set(group_ids))
+        for i in range(0, len(groups), 500):
+            part = groups[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for gid, aid in self.db.execute(
+                    f"SELECT group_id, article_id FROM copies WHERE group_id IN ({marks})", part):
+                out.setdefault(gid, []).append(aid)
         return {g: sorted(ids) for g, ids in out.items() if len(ids) > 1}
 
-    def _group_of(self, article_id: str, batch: dict[str, str]) -> str:
-        if article_id in batch:
-            return batch[article_id]
-        row = self.db.execute("SELECT group_id FROM copies WHERE article_id=?", (article_id,)).fetchone()
-        return row[0] if row else article_id
-
-    def _index(self):
-        """The LSH over every stored signature, rebuilt when another writer changed the table."""
-        from datasketch import MinHashLSH
-
-        if self._lsh is None or self._version() != self._lsh_version:
-            self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
-            with self._lsh.insertion_session() as session:
-                for aid, sig in self.db.execute("SELECT article_id, signature FROM copies"):
-                    session.insert(aid, _minhash(values=sig))
-            self._lsh_version = self._version()
-        return self._lsh
+    def _candidates(self, keys: list[tuple[int, int]]) -> set[str]:
+        found: set[str] = set()
+        for band, key in keys:
+            found.update(r[0] for r in self.db.execute(
+                "SELECT article_id FROM copy_bands WHERE band=? AND key=?", (band, key)))
+        return found

@@ -79,7 +79,7 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
     out: list[Passage] = []
     seen_texts: set[str] = set()
     per_article: dict[str, int] = {}
-    groups = store.copies.groups() if store.settings.stories.copies else {}
+    groups = store.copies.group_of([p.article_id for p in cands]) if store.settings.stories.copies else {}
     shown_copy: dict[str, str] = {}  # copy group -> the one article of it retrieval shows
     pool = sorted(cands, key=lambda p: -scores[p.chunk_id])
     while pool and len(out) < k:
@@ -107,8 +107,9 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
 def also_in(store: Store, quotes: list[tuple[str, str]]) -> list[list[Copy]]:
     """Per (article id, text of it), the other articles of its copy group that carry the text
     word for word (a copy edited there is left out: it does not say the same)."""
-    groups, members = store.copies.groups(), store.copies.members()
-    others = [[m for m in members.get(groups.get(a, a), []) if m != a] for a, _ in quotes]
+    groups = store.copies.group_of(sorted({a for a, _ in quotes}))
+    members = store.copies.members(list(groups.values()))
+    others = [[m for m in members.get(groups[a], []) if m != a] for a, _ in quotes]
     ids = sorted({m for ms in others for m in ms})
     meta, texts = store.meta(ids), {m: " ".join(store.text(m).split()) for m in ids}
     return [[Copy(**meta[m]) for m in ms if m in meta and " ".join(text.split()) in texts[m]]

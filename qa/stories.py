@@ -95,7 +95,7 @@ def stories(store, settings: StorySettings, filters: Filters | None = None) -> l
     rows = [r for r in store.list_articles() if filters.accepts(SimpleNamespace(  # type: ignore[arg-type]
         source=r["source"] or "", category=r["category"] or "", published_at=r["published_at"] or ""))]
     by_id = {r["id"]: r for r in rows}
-    groups = store.copies.groups()
+    groups = store.copies.group_of(list(by_id))
     vectors = article_vectors(store, {a: r["title"] for a, r in by_id.items()})
     out = []
     for members in group_stories(rows, vectors, groups, settings):

@@ -134,9 +134,9 @@ def _conflicts(store, settings: Settings, passages: list[Passage]) -> list[Confl
     """Conflicting figures among the articles of the passages and their copies."""
     from qa.embed import embed_batch
 
-    groups, members = store.copies.groups(), store.copies.members()
     ids = {p.article_id for p in passages}  # and their copies, which retrieval folded away:
-    ids |= {m for a in ids for m in members.get(groups.get(a, a), [])}  # an edit changes figures
+    groups = store.copies.group_of(sorted(ids))  # an edit changes figures
+    ids |= {m for ms in store.copies.members(list(groups.values())).values() for m in ms}
     meta = {a: Copy(**m) for a, m in store.meta(sorted(ids)).items()}
     texts = {a: store.text(a) for a in meta}
 
