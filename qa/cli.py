@@ -243,10 +243,10 @@ def list_articles(json_out: JsonOpt = False):
         return
     if not rows:
         typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests the seed articles itself).")
-    copies = [r["copy_group"] for r in rows]
+    first: dict[str, str] = {}  # copy group -> its earliest article listed
     for r in rows:
-        copy = r["copy_group"] != r["id"] and copies.count(r["copy_group"]) > 1
-        mark = f"  (copy of {r['copy_group']})" if copy else ""
+        leader = first.setdefault(r["copy_group"], r["id"])
+        mark = f"  (copy of {leader})" if leader != r["id"] else ""
         typer.echo(f"{r['id']}  {r['published_at'][:10] or '----------'}  {r['source'][:18]:<18}  "
                    f"{r['chunks']:>3} chunks  {r['title'][:70]}{mark}")
 

@@ -115,7 +115,7 @@ def timeline(store, settings: Settings, topic: str, filters: Filters | None = No
         ev.citation.n = n
     sources = list({p.article_id: p for p, _, _ in chosen}.values())
     return Timeline(topic=topic, events=events, articles=len(sources),
-                    conflicts=_conflicts(store, settings, sources))
+                    conflicts=_conflicts(store, settings, sources, filters or Filters()))
 
 
 def _event(p: Passage, s: int, e: int, copies: list[Copy]) -> Event:
@@ -130,15 +130,18 @@ def _event(p: Passage, s: int, e: int, copies: list[Copy]) -> Event:
                  when=when, text=sentence, as_of=p.published_at[:10] if has_figure else "", citation=cite)
 
 
-def _conflicts(store, settings: Settings, passages: list[Passage]) -> list[Conflict]:
-    """Conflicting figures among the articles of the passages and their copies."""
+def _conflicts(store, settings: Settings, passages: list[Passage], filters: Filters) -> list[Conflict]:
+    """Conflicting figures among the articles of the passages and their copies (those the
+    filters let through)."""
     from qa.embed import embed_batch
 
     ids = {p.article_id for p in passages}  # and their copies, which retrieval folded away:
     groups = store.copies.group_of(sorted(ids))  # an edit changes figures
     ids |= {m for ms in store.copies.members(list(groups.values())).values() for m in ms}
-    meta = {a: Copy(**m) for a, m in store.meta(sorted(ids)).items()}
-    texts = {a: store.text(a) for a in meta}
+    arts = [a for a in map(store.article, sorted(ids)) if a and filters.accepts(a)]  # type: ignore[arg-type]
+    meta = {a.id: Copy(article_id=a.id, title=a.title, source=a.source, published_at=a.published_at)
+            for a in arts}
+    texts = {a.id: a.text for a in arts}
 
     def cite(f: Figure) -> Citation:
         m = meta[f.article_id]
