@@ -232,7 +232,9 @@ class DraftChecker:
                  complete: Complete, on_sentence: Callable[[Sentence], None] | None = None):
         self.passages, self.settings = passages, settings
         self.on_sentence = on_sentence
-        self.texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+        # the passages' articles, and their copies: a citation names the copies carrying its quote
+        self.texts = {a: store.text(a) for a in {p.article_id for p in passages}
+                      | {c.article_id for p in passages for c in p.also_in}}
         self.done: dict[tuple[str, tuple[int, ...]], Sentence] = {}
         self.evidence: Evidence | None = None
         self.shown = 0

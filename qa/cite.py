@@ -299,12 +299,16 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
 
 def citations_of(sentences: list[Sentence], passages: list[Passage],
                  article_texts: dict[str, str]) -> list[Citation]:
-    """One Citation per distinct (passage, span) the sentences point at, in passage order."""
+    """One Citation per distinct (passage, span) the sentences point at, in passage order; its
+    `also_in`: the passage's copies whose text (in article_texts) carries the quote."""
     keys = sorted({(sp.n, sp.start, sp.end) for s in sentences for sp in s.spans})
     out = []
     for n, start, end in keys:
         p = passages[n - 1]
+        quote = article_texts[p.article_id][start:end]
+        said = " ".join(quote.split())
+        copies = [c for c in p.also_in if said in " ".join(article_texts.get(c.article_id, "").split())]
         out.append(Citation(n=n, chunk_id=p.chunk_id, article_id=p.article_id, title=p.title,
                             source=p.source, published_at=p.published_at, start=start, end=end,
-                            quote=article_texts[p.article_id][start:end], also_in=p.also_in))
+                            quote=quote, also_in=copies))
     return out

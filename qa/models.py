@@ -56,8 +56,9 @@ class Passage(BaseModel):
     published_at: str = ""
     score: float = Field(0.0, description="Fused retrieval score (higher is better).")
     similarity: float = Field(0.0, description="Cosine similarity to the question.")
-    also_in: list[Copy] = Field(default_factory=list, description="The article's copies (one "
-                                "passage per copy group is retrieved; every copy stays citable).")
+    also_in: list[Copy] = Field(default_factory=list, description="The other articles of its "
+                                "article's copy group (retrieval shows one passage per group; every "
+                                "copy stays citable). A citation keeps those carrying its quote.")
 
 
 class Citation(BaseModel):
@@ -73,7 +74,8 @@ class Citation(BaseModel):
     start: int = Field(description="Start of the quoted span in the article text.")
     end: int
     quote: str = Field(description="article.text[start:end]")
-    also_in: list[Copy] = Field(default_factory=list, description="Copies of the cited article.")
+    also_in: list[Copy] = Field(default_factory=list, description="Copies of the cited article "
+                                "that carry the quote word for word.")
 
 
 class Span(BaseModel):

@@ -32,7 +32,8 @@ def format_passages(passages: list[Passage], numbers: list[int] | None = None) -
         same = first.setdefault(p.article_id, n)
         title, source = (p.title, p.source) if same == n else (f"same article as passage {same}", "")
         if p.also_in and same == n:
-            source += "; the same text also in " + ", ".join(c.source or c.title for c in p.also_in)
+            source += "; copies of this article also ran in " + ", ".join(
+                c.source or c.title for c in p.also_in)
         out.append(render("passages", n=str(n), title=_attr(title), source=_attr(source),
                           date=p.published_at[:10], text=p.text.replace("</passage>", "</ passage>")))
     return "\n\n".join(out)

@@ -12,7 +12,7 @@ from qa.filters import Catalog, Filters
 from qa.models import Copy, Passage
 from qa.store import Store
 
-__all__ = ["Filters", "also_in", "search"]
+__all__ = ["Filters", "also_in", "copies_of", "search"]
 
 # Filtered dense search (see qa.filters): searching an explicit id list costs about 8x less
 # per id than over-fetching from the unfiltered index costs per extra hit (measured at 100k
@@ -99,9 +99,18 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
     sims = dict(dense)
     vecs = store.vectors([p.chunk_id for p in out if p.chunk_id not in sims])
     sims.update({cid: float(v @ qvec) for cid, v in vecs.items()})
-    copies = also_in(store, [(p.article_id, p.text) for p in out]) if groups else [[] for _ in out]
-    return [p.model_copy(update={"similarity": sims.get(p.chunk_id, 0.0), "also_in": c})
-            for p, c in zip(out, copies)]
+    copies = copies_of(store, [p.article_id for p in out]) if groups else {}
+    return [p.model_copy(update={"similarity": sims.get(p.chunk_id, 0.0),
+                                 "also_in": copies.get(p.article_id, [])}) for p in out]
+
+
+def copies_of(store: Store, article_ids: list[str]) -> dict[str, list[Copy]]:
+    """article id -> the other articles of its copy group."""
+    groups = store.copies.group_of(sorted(set(article_ids)))
+    members = store.copies.members(list(groups.values()))
+    others = {a: [m for m in members.get(groups[a], []) if m != a] for a in groups}
+    meta = store.meta(sorted({m for ms in others.values() for m in ms}))
+    return {a: [Copy(**meta[m]) for m in ms if m in meta] for a, ms in others.items() if ms}
 
 
 def also_in(store: Store, quotes: list[tuple[str, str]]) -> list[list[Copy]]:

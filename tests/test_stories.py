@@ -65,13 +65,32 @@ def test_retrieval_shows_one_passage_per_copy_group_and_names_the_copies(store):
     met = [h for h in hits if h.also_in]
     assert met, "the seed story's copies are named"
     for h in met:
-        for c in h.also_in:  # each named copy carries the passage's text word for word
-            assert " ".join(h.text.split()) in " ".join(store.text(c.article_id).split())
+        assert {c.article_id for c in h.also_in} | {h.article_id} == {
+            a for a, g in groups.items() if g == groups[h.article_id]}
     # without grouping the copies crowd the top passages
     off = store.settings.model_copy(update={"stories": store.settings.stories.model_copy(
         update={"copies": False})})
     raw = search(Store(off), q, off.retrieval, k=6)
     assert len({groups[h.article_id] for h in raw}) < len({h.article_id for h in raw})
+
+
+def test_fake_llm_answer_citation_names_the_copies_that_carry_its_quote(store):
+    from qa.answer import ask
+
+    from .conftest import FakeLLM
+    from .test_answer_flow import cite_n
+
+    q = "How many arrests has live facial recognition led to?"
+    n = cite_n(store, q, "more than 1,000 arrests")
+    fake = FakeLLM().enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n}].")
+    ans = ask(q, store.settings, store, complete=fake)
+    (c,) = ans.citations
+    named = {x.source for x in c.also_in}
+    assert named and "Metro Daily" not in named  # its copy was edited to "1,035 arrests"
+    for x in c.also_in:
+        assert " ".join(c.quote.split()) in " ".join(store.text(x.article_id).split())
+    # the model was told where the copies ran
+    assert "copies of this article also ran in" in fake.history[-1][-1]["content"]
 
 
 def test_another_process_and_a_deletion_keep_the_groups_right(tmp_path):
