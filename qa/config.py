@@ -127,6 +127,9 @@ class StorySettings(BaseModel):
                              "(articles without a date join on similarity alone).")
     min_outlets: int = Field(2, ge=1, description="Outlets a story needs (as Particle asks: one "
                              "outlet's run of similar pieces, a weekly column say, is not a story).")
+    max_articles: int = Field(20000, ge=2, description="Most articles `qa stories` groups at once "
+                              "(pairwise: time grows with the square); more is an error asking "
+                              "for --since / --until.")
     timeline_events: int = Field(12, ge=1, le=100, description="Most events in a timeline.")
     timeline_k: int = Field(16, ge=1, le=100, description="Passages retrieved for a timeline.")
 

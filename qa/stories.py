@@ -4,8 +4,8 @@ within a window of days; copies of one text (qa/copies.py) start joined.
 
 Grouping is single-link: two articles join when their similarity reaches the threshold and
 their dates lie within the window; a story is what is joined, reported by at least
-`min_outlets` outlets. Pairwise over the articles
-asked about (a --since narrows them), so it is meant for thousands, not millions.
+`min_outlets` outlets. Pairwise over the articles asked about (a --since narrows them), in
+blocks of rows: meant for thousands of articles (`max_articles`), not millions.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from pydantic import BaseModel, Field
 
 from qa.config import StorySettings
 from qa.dates import day_of
+from qa.errors import QAError
 from qa.filters import Filters
 
 __all__ = ["Story", "StoryArticle", "article_vectors", "group_stories", "stories"]
+
+BLOCK = 1024
 
 
 class StoryArticle(BaseModel):
@@ -73,11 +76,13 @@ def group_stories(rows: list[dict], vectors: dict[str, np.ndarray], groups: dict
     for g in set(parent.values()):
         parent.setdefault(g, g)
     days = {r["id"]: day_of(r.get("published_at") or "") for r in rows}
-    if ids:
-        m = np.stack([vectors[a] for a in ids])
-        sims = m @ m.T
-        for i, j in zip(*np.nonzero(np.triu(sims >= settings.story_similarity, 1))):
-            a, b = ids[i], ids[j]
+    m = np.stack([vectors[a] for a in ids]) if ids else np.zeros((0, 1))
+    for lo in range(0, len(ids), BLOCK):  # a block of rows at a time: memory BLOCK x articles
+        sims = m[lo:lo + BLOCK] @ m.T
+        for i, j in zip(*np.nonzero(sims >= settings.story_similarity)):
+            if j <= lo + i:
+                continue
+            a, b = ids[lo + i], ids[j]
             da, db = days[a], days[b]
             if da and db and abs((da - db).days) > settings.window_days:
                 continue
@@ -94,6 +99,10 @@ def stories(store, settings: StorySettings, filters: Filters | None = None) -> l
     filters = filters or Filters()
     rows = [r for r in store.list_articles() if filters.accepts(SimpleNamespace(  # type: ignore[arg-type]
         source=r["source"] or "", category=r["category"] or "", published_at=r["published_at"] or ""))]
+    if len(rows) > settings.max_articles:
+        raise QAError(f"{len(rows):,} articles to group into stories, more than "
+                      f"QA_STORIES__MAX_ARTICLES={settings.max_articles:,}: narrow them with --since "
+                      "and --until (or an outlet or category), or raise the limit")
     by_id = {r["id"]: r for r in rows}
     groups = store.copies.group_of(list(by_id))
     vectors = article_vectors(store, {a: r["title"] for a, r in by_id.items()})

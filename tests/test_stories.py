@@ -219,3 +219,12 @@ def test_figures_carry_what_they_count_and_their_bound():
     assert ("officer", 33000 * 0.9, 33000 * 1.1) in got
     assert ("van", 0, 10) in got
     assert not any(f.value == 2024 for f in figures_of("a", text))
+
+
+def test_too_many_articles_for_stories_is_an_error_that_says_how_to_narrow(store):
+    from qa.errors import QAError
+
+    tight = store.settings.model_copy(update={"stories": store.settings.stories.model_copy(
+        update={"max_articles": 3})})
+    with pytest.raises(QAError, match="QA_STORIES__MAX_ARTICLES=3.*--since"):
+        Service(tight, store).stories(StoriesRequest())
