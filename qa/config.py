@@ -98,7 +98,9 @@ class AnswerSettings(BaseModel):
 class SummarySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_sentences: int = Field(4, ge=1, le=30, description="Sentences asked for; more are cut.")
-    max_words: int = Field(90, ge=10, description="Words asked for (the model is told; not cut).")
+    max_words: int = Field(90, ge=10, description="Words asked for: the model is told, and the "
+                           "sentences shown fit it (the lead always stays; a longer later one is "
+                           "skipped for a shorter one after it).")
     select: bool = Field(
         True, description="Choose the sentences that carry the news (lead, figures, quotes) under "
         "`evidence_tokens` before the model writes (the answer pipeline's evidence selection); "

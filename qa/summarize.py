@@ -132,6 +132,30 @@ def drop_repeats(kept: list[Sentence], threshold: float = 0.6) -> list[Sentence]
     return out
 
 
+def _words(s: Sentence) -> int:
+    """Words of the sentence as shown, its citation markers ("[1][3]") counting as one."""
+    return len(s.text.split()) + bool(s.citations)
+
+
+def pick(kept: list[Sentence], n: int, max_words: int) -> list[Sentence]:
+    """The first n claims in the order the model wrote them (it is told to lead with the news)
+    that fit max_words together: the lead always stays; a later sentence that would overrun
+    the words is skipped for a shorter one after it. The others are hidden with the reason."""
+    claims = [s for s in kept if s.kind == "claim" and s.supported]
+    chosen = claims[:1]
+    words = sum(map(_words, chosen))
+    for s in claims[1:]:
+        if len(chosen) < n and words + _words(s) <= max_words:
+            chosen.append(s)
+            words += _words(s)
+            continue
+        s.shown = False
+        s.reason = (f"beyond the {n} sentences asked for" if len(chosen) >= n
+                    else f"would take the summary past {max_words} words")
+    picked = {id(s) for s in chosen}
+    return [s for s in kept if id(s) in picked or s.kind != "claim" or not s.supported]
+
+
 def _groups(passages: list[Passage], budget_tokens: int) -> list[list[int]]:
     """Passage numbers (1-based) packed into groups under the token budget."""
     groups: list[list[int]] = [[]]
@@ -176,10 +200,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     t = time.perf_counter()
     sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete)
     timings["check"] = time.perf_counter() - t
-    kept = drop_repeats(kept)
-    for extra in kept[cfg.max_sentences:]:
-        extra.shown, extra.reason = False, f"beyond the {cfg.max_sentences} sentences asked for"
-    kept = kept[:cfg.max_sentences]
+    kept = pick(drop_repeats(kept), cfg.max_sentences, cfg.max_words)
     return Summary(subject="", text=render_sentences(kept),
                    refused=not any(s.supported for s in sentences if s.kind == "claim"),
                    sentences=sentences,

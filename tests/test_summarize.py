@@ -126,3 +126,32 @@ def test_fake_llm_summary_reads_the_chosen_sentences_not_the_article(seed_store,
     assert read < 0.6 * len(article)
     assert any("double its use" in p.text for p in s.passages)  # the lead
     assert any("1,000 arrests" in p.text for p in s.passages)  # the key figure
+
+
+def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_store, fake_llm):
+    """The model wrote more than asked: the lead stays, then the sentences in the order
+    written while they fit the sentence count and the word budget (a long one is skipped for a
+    shorter one after it); the rest are hidden, with why."""
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=FakeLLM().enqueue("x"))
+
+    def n(words: str) -> int:
+        return next(i for i, p in enumerate(s.passages, 1) if words in p.text)
+    long = ("The Met is also increasing its public order team from 48 to 63 officers to manage the "
+            "growing number of protests in the capital, many of them related to international issues")
+    draft = " ".join([
+        f"The Met will double its use of live facial recognition technology [{n('double its use')}].",
+        f"Live facial recognition has already led to more than 1,000 arrests [{n('1,000 arrests')}].",
+        f"{long} [{n('48 to 63')}].",
+        f"The Met faces a £260 million funding shortfall [{n('£260 million')}].",
+        f"Civil liberties group Liberty raised concerns [{n('Liberty raised')}].",
+        f"The tool is designed to help police identify and arrest suspects [{n('designed to help')}].",
+    ])
+    fake_llm.enqueue(draft)
+    settings = seed_store.settings.model_copy(update={"summary": seed_store.settings.summary.model_copy(
+        update={"max_words": 40})})
+    s = summarize_article("Met Police", settings, seed_store, complete=fake_llm)
+    shown = [x.text for x in s.sentences if x.shown]
+    assert [t.split()[1] for t in shown] == ["Met", "facial", "Met", "liberties"]
+    assert len(s.text.split()) <= 40
+    why = {x.text[:12]: x.reason for x in s.sentences if not x.shown}
+    assert "past 40 words" in why["The Met is a"] and "beyond the 4 sentences" in why["The tool is "]
