@@ -10,9 +10,11 @@ writes) and `whole` (the model reads the whole article, in parts when long: as b
   shared), counted by this bench's own rule on the shown text;
 - key-fact coverage: share of the article's first five key figures (qa.keyfacts, extracted
   from the text) whose number the shown summary states;
-- supported (judge): share of shown sentences that the local model, asked separately whether
-  the cited passages state the sentence, answers yes to (P(yes) >= 0.5): a judge other than
-  the rule checker that filtered the sentences;
+- supported (judge): share of shown sentences that a judge model, asked separately whether
+  the cited passages state the sentence, answers yes to (P(yes) >= 0.5). The judge is the
+  small local model (Qwen2.5-Coder-0.5B, `--judge`), not the 1.5B that wrote the summary and
+  whose P(yes) is part of the product's own check (qa/support.py): a metric is not graded by
+  the component it measures;
 - seconds per summary, and its ratio to llama.cpp's own time for the same prompts and output
   (the prompts read from a cold cache and the same number of tokens written, directly).
 For the seed article it also checks the issue's targets: at most 90 words; the doubling of
@@ -58,7 +60,7 @@ def duplicates(sentences: list[str]) -> int:
     return dup
 
 
-def judged(summary: Summary, settings: Settings) -> float | None:
+def judged(summary: Summary, judge: Settings) -> float | None:
     shown = [s for s in summary.sentences if s.shown and s.kind == "claim"]
     if not shown:
         return None
@@ -66,7 +68,7 @@ def judged(summary: Summary, settings: Settings) -> float | None:
     for s in shown:
         evidence = "\n\n".join(summary.passages[n - 1].text for n in s.citations)
         msg = [{"role": "user", "content": prompts.render("judge", evidence=evidence, claim=s.text)}]
-        ok += (yes_probability(settings, msg) or 0.0) >= 0.5
+        ok += (yes_probability(judge, msg) or 0.0) >= 0.5
     return ok / len(shown)
 
 
@@ -90,7 +92,7 @@ def llama_alone(settings: Settings, summary: Summary) -> float:
     return total
 
 
-def measure(store: Store, settings: Settings, article: dict) -> dict:
+def measure(store: Store, settings: Settings, article: dict, judge: Settings) -> dict:
     reset_local_state()
     t = time.perf_counter()
     s = summarize_article(article["id"], settings, store)
@@ -101,7 +103,7 @@ def measure(store: Store, settings: Settings, article: dict) -> dict:
     covered = sum(bool(number_values(f.text)) and number_values(f.text) <= values for f in figures)
     return {"title": s.subject[:50], "words": len(s.text.split()), "refused": s.refused,
             "compression": len(s.text) / article["chars"], "dup": duplicates(shown),
-            "covered": covered, "facts": len(figures), "judge": judged(s, settings), "seconds": wall,
+            "covered": covered, "facts": len(figures), "judge": judged(s, judge), "seconds": wall,
             "alone": llama_alone(settings, s), "text": s.text}
 
 
@@ -109,6 +111,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20, help="dev articles (>= 200 words each)")
     ap.add_argument("--write", help="write the tables as this command's figure block in a markdown file")
+    ap.add_argument("--judge", default="local/qwen2.5-coder-0.5b",
+                    help="the model judging support (not the one that writes and checks)")
     args = ap.parse_args()
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-sum-")), models_dir=Settings().model_dir)
     store = Store(settings)
@@ -126,13 +130,13 @@ def main() -> None:
         for mode in results:
             s = settings.model_copy(deep=True)
             s.summary.select = mode == "chosen"
-            r = measure(store, s, a)
+            r = measure(store, s, a, settings.model_copy(update={"model": args.judge}))
             results[mode].append(r)
             print(f"{mode:6} {r['seconds']:5.0f} s  {r['words']:3} words  dup {r['dup']}  "
                   f"{r['covered']}/{r['facts']} figures  judge {r['judge']}  {r['title']}", flush=True)
     lines = [f"Seed article + {len(arts) - 1} dev articles; medians over articles unless said", "",
              "| pipeline | words | compression | duplicates (total) | key figures covered "
-             "| supported (judge) | shown as refusals | seconds | seconds / llama.cpp alone |",
+             f"| supported (judge: {args.judge}) | shown as refusals | seconds | seconds / llama.cpp alone |",
              "|---|---|---|---|---|---|---|---|---|"]
     for mode, rs in results.items():
         judge = [r["judge"] for r in rs if r["judge"] is not None]
@@ -156,7 +160,8 @@ def main() -> None:
 
         write_block(Path(args.write), " ".join(["python", "bench/summaries.py", *sys.argv[1:]]),
                     "\n".join(lines), collect(settings, n=args.n, sentences=settings.summary.max_sentences,
-                                              evidence_tokens=settings.summary.evidence_tokens))
+                                              evidence_tokens=settings.summary.evidence_tokens,
+                                              judge=args.judge))
 
 
 if __name__ == "__main__":
