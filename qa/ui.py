@@ -1,4 +1,4 @@
-"""The Gradio app: chat, summaries and library over the stored articles.
+"""The Gradio app: chat, summaries, stories and library over the stored articles.
 
 Citations render as clickable markers; a click shows, in the side panel, the article with
 the cited sentence highlighted (client-side, by the script in HEAD). Sentences that failed
