@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from qa.chunking import split_sentences
+from qa.copies import carries
 from qa.models import Citation, Passage, Sentence, Span
 from qa.numbers import number_values
 
@@ -306,8 +307,7 @@ def citations_of(sentences: list[Sentence], passages: list[Passage],
     for n, start, end in keys:
         p = passages[n - 1]
         quote = article_texts[p.article_id][start:end]
-        said = " ".join(quote.split())
-        copies = [c for c in p.also_in if said in " ".join(article_texts.get(c.article_id, "").split())]
+        copies = [c for c in p.also_in if carries(article_texts.get(c.article_id, ""), quote)]
         out.append(Citation(n=n, chunk_id=p.chunk_id, article_id=p.article_id, title=p.title,
                             source=p.source, published_at=p.published_at, start=start, end=end,
                             quote=quote, also_in=copies))

@@ -243,10 +243,11 @@ def list_articles(json_out: JsonOpt = False):
         return
     if not rows:
         typer.echo("No articles yet: `qa ingest PATH` adds some (the app ingests the seed articles itself).")
-    first: dict[str, str] = {}  # copy group -> its earliest article listed
+    from qa.copies import earlier_copy
+
+    copy_of = earlier_copy([(r["id"], r["copy_group"]) for r in rows])
     for r in rows:
-        leader = first.setdefault(r["copy_group"], r["id"])
-        mark = f"  (copy of {leader})" if leader != r["id"] else ""
+        mark = f"  (copy of {copy_of[r['id']]})" if copy_of[r["id"]] else ""
         typer.echo(f"{r['id']}  {r['published_at'][:10] or '----------'}  {r['source'][:18]:<18}  "
                    f"{r['chunks']:>3} chunks  {r['title'][:70]}{mark}")
 

@@ -10,6 +10,7 @@ import typer
 
 from qa.cli_common import CategoryOpt, JsonOpt, SinceOpt, SourceOpt, UntilOpt, _fail, _filters, _service
 from qa.config import Settings
+from qa.copies import earlier_copy
 from qa.errors import QAError
 
 
@@ -35,9 +36,9 @@ def stories(json_out: JsonOpt = False, source: SourceOpt = None, category: Categ
         typer.secho(f"{s.title}", bold=True)
         typer.echo(f"  {span or 'undated'} · {len(s.articles)} articles{copies} · "
                    f"{len(s.outlets)} outlets: {', '.join(s.outlets)}")
-        groups = [a.copy_group for a in s.articles]
+        copy_of = earlier_copy([(a.article_id, a.copy_group) for a in s.articles])
         for a in s.articles:
-            mark = "  (copy)" if groups.count(a.copy_group) > 1 and a.copy_group != a.article_id else ""
+            mark = "  (copy)" if copy_of[a.article_id] else ""
             typer.echo(f"    {a.article_id}  {a.published_at[:10] or '----------'}  {a.source[:20]:<20}  "
                        f"{a.title[:60]}{mark}")
 

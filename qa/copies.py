@@ -24,7 +24,7 @@ import sqlite3
 
 import numpy as np
 
-__all__ = ["WORD", "Copies", "containment", "shingles"]
+__all__ = ["WORD", "Copies", "carries", "containment", "earlier_copy", "shingles"]
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS copies (article_id TEXT PRIMARY KEY, group_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS copies_group ON copies(group_id);
@@ -44,6 +44,22 @@ def shingles(text: str, n: int = SHINGLE_WORDS) -> set[bytes]:
     """The text's runs of n words, lower-cased (a text shorter than n words is one shingle)."""
     words = WORD.findall(text.lower())
     return {" ".join(words[i:i + n]).encode() for i in range(max(len(words) - n + 1, 1))}
+
+
+def carries(text: str, quote: str) -> bool:
+    """text holds quote word for word (whitespace aside): a copy that says the same there."""
+    return " ".join(quote.split()) in " ".join(text.split())
+
+
+def earlier_copy(rows: list[tuple[str, str]]) -> dict[str, str]:
+    """For (article id, copy group) pairs in the order listed: article id -> the id of the
+    first listed article of its group, or "" for that first one (the original, as listed)."""
+    first: dict[str, str] = {}
+    out = {}
+    for aid, group in rows:
+        leader = first.setdefault(group, aid)
+        out[aid] = "" if leader == aid else leader
+    return out
 
 
 def containment(a: set[bytes], b: set[bytes]) -> float:

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from qa.config import RetrievalSettings
+from qa.copies import carries
 from qa.dates import dates_in
 from qa.filters import Catalog, Filters
 from qa.models import Copy, Passage
@@ -99,14 +100,14 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
     sims = dict(dense)
     vecs = store.vectors([p.chunk_id for p in out if p.chunk_id not in sims])
     sims.update({cid: float(v @ qvec) for cid, v in vecs.items()})
-    copies = copies_of(store, [p.article_id for p in out]) if groups else {}
+    copies = copies_of(store, {p.article_id: groups[p.article_id] for p in out}) if groups else {}
     return [p.model_copy(update={"similarity": sims.get(p.chunk_id, 0.0),
                                  "also_in": copies.get(p.article_id, [])}) for p in out]
 
 
-def copies_of(store: Store, article_ids: list[str]) -> dict[str, list[Copy]]:
-    """article id -> the other articles of its copy group."""
-    groups = store.copies.group_of(sorted(set(article_ids)))
+def copies_of(store: Store, groups: dict[str, str]) -> dict[str, list[Copy]]:
+    """article id -> the other articles of its copy group (groups: article id -> its group, as
+    `store.copies.group_of` gives it)."""
     members = store.copies.members(list(groups.values()))
     others = {a: [m for m in members.get(groups[a], []) if m != a] for a in groups}
     meta = store.meta(sorted({m for ms in others.values() for m in ms}))
@@ -116,10 +117,6 @@ def copies_of(store: Store, article_ids: list[str]) -> dict[str, list[Copy]]:
 def also_in(store: Store, quotes: list[tuple[str, str]]) -> list[list[Copy]]:
     """Per (article id, text of it), the other articles of its copy group that carry the text
     word for word (a copy edited there is left out: it does not say the same)."""
-    groups = store.copies.group_of(sorted({a for a, _ in quotes}))
-    members = store.copies.members(list(groups.values()))
-    others = [[m for m in members.get(groups[a], []) if m != a] for a, _ in quotes]
-    ids = sorted({m for ms in others for m in ms})
-    meta, texts = store.meta(ids), {m: " ".join(store.text(m).split()) for m in ids}
-    return [[Copy(**meta[m]) for m in ms if m in meta and " ".join(text.split()) in texts[m]]
-            for (_, text), ms in zip(quotes, others)]
+    copies = copies_of(store, store.copies.group_of(sorted({a for a, _ in quotes})))
+    texts = {c.article_id: store.text(c.article_id) for cs in copies.values() for c in cs}
+    return [[c for c in copies.get(a, []) if carries(texts[c.article_id], text)] for a, text in quotes]

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from qa.config import StorySettings
+from qa.copies import earlier_copy
 from qa.dates import day_of
 from qa.errors import QAError
 from qa.filters import Filters
@@ -111,12 +112,7 @@ def stories(store, settings: StorySettings, filters: Filters | None = None) -> l
         if len({by_id[a]["source"] or a for a in members}) < settings.min_outlets:
             continue
         arts = sorted((by_id[a] for a in members), key=lambda r: ((r["published_at"] or "9999"), r["title"]))
-        seen_groups: set[str] = set()
-        copies = 0
-        for r in arts:
-            g = groups.get(r["id"], r["id"])
-            copies += g in seen_groups
-            seen_groups.add(g)
+        copy_of = earlier_copy([(r["id"], groups.get(r["id"], r["id"])) for r in arts])
         dates = [r["published_at"][:10] for r in arts if r["published_at"]]
         out.append(Story(
             id=arts[0]["id"], title=arts[0]["title"],
@@ -124,5 +120,6 @@ def stories(store, settings: StorySettings, filters: Filters | None = None) -> l
             articles=[StoryArticle(article_id=r["id"], title=r["title"], source=r["source"] or "",
                                    published_at=r["published_at"] or "",
                                    copy_group=groups.get(r["id"], r["id"])) for r in arts],
-            first=min(dates, default=""), last=max(dates, default=""), copies=copies))
+            first=min(dates, default=""), last=max(dates, default=""),
+            copies=sum(bool(c) for c in copy_of.values())))
     return sorted(out, key=lambda s: (s.last, len(s.articles)), reverse=True)

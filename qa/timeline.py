@@ -134,10 +134,11 @@ def _conflicts(store, settings: Settings, passages: list[Passage], filters: Filt
     """Conflicting figures among the articles of the passages and their copies (those the
     filters let through)."""
     from qa.embed import embed_batch
+    from qa.retrieve import copies_of
 
     ids = {p.article_id for p in passages}  # and their copies, which retrieval folded away:
-    groups = store.copies.group_of(sorted(ids))  # an edit changes figures
-    ids |= {m for ms in store.copies.members(list(groups.values())).values() for m in ms}
+    ids |= {c.article_id for cs in copies_of(store, store.copies.group_of(sorted(ids))).values()
+            for c in cs}  # an edit changes figures
     arts = [a for a in map(store.article, sorted(ids)) if a and filters.accepts(a)]  # type: ignore[arg-type]
     meta = {a.id: Copy(article_id=a.id, title=a.title, source=a.source, published_at=a.published_at)
             for a in arts}

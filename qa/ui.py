@@ -186,10 +186,12 @@ def article_choices(service: Service) -> list[str]:
 
 
 def library_rows(service: Service) -> list[list]:
+    from collections import Counter
+
     rows = service.articles()
-    groups = [r.copy_group for r in rows]
+    size = Counter(r.copy_group for r in rows)
     return [[r.id, r.published_at[:10], r.source, r.title, r.chunks,
-             r.copy_group if groups.count(r.copy_group) > 1 else ""] for r in rows]
+             r.copy_group if size[r.copy_group] > 1 else ""] for r in rows]
 
 
 def upload(service: Service, files):

@@ -7,6 +7,7 @@ import html
 
 from pydantic import ValidationError
 
+from qa.copies import earlier_copy
 from qa.errors import QAError, explain
 from qa.filters import Filters
 from qa.service import Service, StoriesRequest, TimelineRequest
@@ -52,10 +53,10 @@ def render_stories(found) -> str:
     for s in found:
         span = s.first if s.first == s.last else f"{s.first} to {s.last}"
         copies = f", {s.copies} of them copies" if s.copies else ""
-        groups = [a.copy_group for a in s.articles]
+        copy_of = earlier_copy([(a.article_id, a.copy_group) for a in s.articles])
         items = "".join(f"<li>{esc(a.published_at[:10])} · {esc(a.source)} · {esc(a.title)}"
-                        + (" <small>(copy)</small>" if a.copy_group != a.article_id
-                           and groups.count(a.copy_group) > 1 else "") + "</li>" for a in s.articles)
+                        + (" <small>(copy)</small>" if copy_of[a.article_id] else "") + "</li>"
+                        for a in s.articles)
         out.append(f"<details><summary><b>{esc(s.title)}</b> — {esc(span or 'undated')} · "
                    f"{len(s.articles)} articles{copies} · {esc(', '.join(s.outlets))}</summary>"
                    f"<ul>{items}</ul></details>")
