@@ -7,6 +7,13 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export HF_HUB_OFFLINE := 1
+# llama-cpp-python compiles llama.cpp when it is installed. Built for this CPU (-march=native),
+# it turns on Intel AMX wherever the CPU reports it, and on such a machine (a 2-core Xeon VM)
+# its AMX weight repacking crashed the model at its first token (a segmentation fault). On
+# x86_64 it is built for AVX2 instead, which every machine of this kind has.
+ifeq ($(shell uname -m),x86_64)
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+endif
 
 .PHONY: setup app test test-fast lint bench
 
