@@ -35,11 +35,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import prompts  # noqa: E402
-from qa.answer import _POLAR, gather  # noqa: E402
+from qa.answer import gather  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
+from qa.questions import asks_yes_no  # noqa: E402
 
 SCORES = ROOT / "evals" / "gate-scores.jsonl"
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
@@ -52,7 +53,7 @@ def score(case, store, settings: Settings) -> float:
     passages, refused = gather(q, settings, store)
     if refused:
         return 0.0  # refused before the gate
-    name = "gate_polar" if _POLAR.search(q) else "gate"
+    name = "gate_polar" if asks_yes_no(q) else "gate"
     return yes_probability(settings, prompts.messages(name, passages, question=q)) or 0.0
 
 

@@ -11,7 +11,8 @@ once from a cold cache and the same number of tokens generated, through llama-cp
 directly (the limit qa can approach; qa adds retrieval, evidence, the gate and the check).
 
 Both pipelines run in the same process on the same questions: `sentences` (the default: the
-model reads the evidence sentences) and `chunks` (whole chunks, as before evidence selection).
+model reads the evidence sentences; a yes/no question's verdict, qa/verdict.py, is shown before
+the reasons are written) and `chunks` (as before: whole chunks, and no verdict).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def main() -> None:
         store = stores[suite.suite]
         for mode in rows:
             s = store.settings.model_copy(deep=True)
-            s.evidence.sentences = mode == "sentences"
+            s.evidence.sentences = s.answer.verdict = mode == "sentences"
             r = one(case.question, s, store)
             rows[mode].append(r)
             first = f"{r['first']:.1f}" if r["first"] is not None else "-"

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from qa import evidence, prompts, questions
+from qa import verdict as verdicts
 from qa.cite import (
     Evidence,
     check_sentences,
@@ -25,10 +26,8 @@ from qa.store import Store
 from qa.support import RULES, RULES_AND_MODEL, model_verdicts, support_messages
 
 REFUSAL = "The articles don't say."
-# Yes/no questions: the plain gate answers the question itself ("no") instead of saying
-# whether the passages answer it, so they get a gate worded against that.
-_POLAR = re.compile(r"(^|[,;:]\s*)(does|do|did|is|are|was|were|has|have|had|can|could|will|"
-                    r"would|should)\b", re.IGNORECASE)
+# Yes/no questions get a gate worded for them (qa.questions.asks_yes_no): the plain gate
+# answers the question itself ("no") instead of saying whether the passages answer it.
 Complete = Callable[..., Iterator[str]]
 _SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+\S")  # a sentence ended and another began
 
@@ -66,6 +65,10 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         if not ok:
             return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
 
+    polar = questions.asks_yes_no(question)
+    verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
+    if verdict is not None and on_sentence is not None:
+        on_sentence(verdict)  # decided before the draft: shown first, while the reasons are written
     checker = DraftChecker(passages, store, settings, complete, on_sentence)
     progress("writing the answer; " + ("the sentences appear once it is written and each has "
                                        "passed its check" if checker.wait_for_draft else
@@ -86,18 +89,20 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     if checked:
         timings["check_per_sentence"] = checker.seconds / checked
     extra["checked_by"] = checker.checked_by
-    if not checked:
+    if verdict is None and not checked:
         return refusal(question, "the model found no answer in the passages", passages,
                        rejected=[s for s in sentences if s.kind == "gap"], **extra)
-    if not any(s.supported for s in sentences if s.kind == "claim"):
+    if verdict is None and not any(s.supported for s in sentences if s.kind == "claim"):
         return refusal(question, "no sentence of the draft answer was supported by its citations",
                        passages, rejected=sentences, dropped_citations=dropped, **extra)
-    direct = direct_answer(said, kept, passages, polar=bool(_POLAR.search(question.strip())))
-    if said:
+    if verdict is not None and not any(s.supported for s in sentences if s.kind == "claim"):
+        verdict.reason += "; no sentence giving its reasons passed its check"
+    direct = verdict or direct_answer(said, kept, passages, polar=polar)
+    if said or verdict is not None:
         sentences.insert(0, direct)
     text = render_sentences(kept)
     return Answer(question=question, answer=direct.text.rstrip(".") if direct.shown else "",
-                  text=f"{direct.text} {text}" if direct.shown else text, refused=False,
+                  text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
                   sentences=sentences, citations=citations_of(kept, passages, texts),
                   dropped_citations=dropped, passages=passages, **extra)
 
@@ -154,6 +159,22 @@ def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], pola
                     "cite" if not verdict else "the verdict the shown claims give (not checked by rule)")
 
 
+def polar_verdict(question: str, passages: list[Passage], settings: Settings, complete: Complete,
+                  timings: dict[str, float]) -> Sentence | None:
+    """The direct answer to a yes/no question, decided by the model's P(yes) over the
+    evidence (qa.verdict) as a sentence; None when the model gives no probabilities."""
+    scorer = getattr(complete, "yes_probability", None)
+    if scorer is None or not settings.answer.verdict:
+        return None
+    t = time.perf_counter()
+    v = verdicts.verdict(question, passages, settings, scorer)
+    timings["verdict"] = time.perf_counter() - t
+    if v is None:
+        return None
+    return Sentence(text=f"{v.answer}.", kind="answer", support=v.p_yes,
+                    reason=f"the model's verdict over the passages: {v.reason()}")
+
+
 def gather(question: str, settings: Settings, store: Store, filters: Filters | None = None,
            timings: dict[str, float] | None = None) -> tuple[list[Passage], str]:
     """What the model will read for question: (passages, "") or, when nothing retrieved is
@@ -196,7 +217,7 @@ def gate(question: str, passages: list[Passage], settings: Settings, complete: C
     """Do the passages answer the question? The model's P(yes) against the tuned threshold
     (see bench/gate.py) when its log-probabilities can be read; otherwise the word it
     samples. (answerable?, why) and extra["answerable"] = P(yes) when known."""
-    name = "gate_polar" if _POLAR.search(question.strip()) else "gate"
+    name = "gate_polar" if questions.asks_yes_no(question) else "gate"
     msgs = prompts.messages(name, passages, question=question.strip())
     threshold = settings.answer.gate_threshold
     scorer = getattr(complete, "yes_probability", None)  # a model function may offer one

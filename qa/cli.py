@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -85,17 +86,19 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
         service = _service(_settings(model))
         for q in questions:
             req = AskRequest(question=q or "", filters=filters, policy="flag" if flag else None)
-            ans = service.ask(req, on_sentence=None if json_out else _echo_sentence)
+            streamed: list[str] = []  # the kinds of the sentences printed as they came
+            ans = service.ask(req, on_sentence=None if json_out else partial(_echo_sentence, streamed))
             if json_out:
                 typer.echo(ans.model_dump_json(exclude={"passages"}))
             else:
-                _print_answer(ans, streamed=True)
+                _print_answer(ans, streamed=True, answer_streamed="answer" in streamed)
     except QAError as e:
         _fail(e)
 
 
-def _echo_sentence(s) -> None:
-    """A checked sentence, printed as soon as it has passed its check."""
+def _echo_sentence(streamed: list[str], s) -> None:
+    """A checked sentence, printed as soon as it has passed its check (its kind noted)."""
+    streamed.append(s.kind)
     typer.secho(_sentence_line(s), fg=None if s.supported else "red")
 
 
@@ -113,7 +116,7 @@ def _read_lines(path: Path) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
-def _print_answer(ans, streamed: bool = False) -> None:
+def _print_answer(ans, streamed: bool = False, answer_streamed: bool = False) -> None:
     """The answer (its shown sentences unless they were streamed already), the sentences the
     check removed with why, and the sources."""
     from qa.models import Answer
@@ -126,7 +129,7 @@ def _print_answer(ans, streamed: bool = False) -> None:
         for s in ans.sentences[1:]:
             typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
         return
-    if streamed and isinstance(ans, Answer) and ans.answer:
+    if streamed and not answer_streamed and isinstance(ans, Answer) and ans.answer:
         typer.secho(f"Answer: {ans.answer}", bold=True)
     for s in ans.sentences:
         if s.shown and not streamed:

@@ -73,6 +73,18 @@ class AnswerSettings(BaseModel):
     gate_threshold: float = Field(
         0.5, ge=0, le=1, description="Least P(yes), read from the model's log-probabilities, that "
         "the passages answer the question; tuned on a dev split by bench/gate.py.")
+    verdict: bool = Field(
+        True, description="Decide a yes/no question's direct answer by the model's P(yes) over the "
+        "evidence (qa/verdict.py), shown before the reasons are written; off: the word the model "
+        "writes on its 'Answer:' line, shown when a checked reason supports it.")
+    polar_threshold: float = Field(
+        0.5, ge=0, le=1, description="Least P(yes) to a yes/no question, read from the model's "
+        "log-probabilities over the evidence, for the direct answer Yes (No below it); tuned on a "
+        "dev split by bench/verdict.py (qa/verdict.py).")
+    polar_parts: bool = Field(
+        False, description="A yes/no question joining claims ('..., while ...') is Yes only when "
+        "each claim, asked on its own, reaches polar_threshold (off: on the tuning split of "
+        "bench/verdict.py the whole question's P(yes) decided better).")
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
     passage_tokens: int = Field(
         1200, ge=100, description="Most passage tokens (estimated) given to the model per question; "

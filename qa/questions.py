@@ -18,7 +18,11 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.filters import Filters
 
-__all__ = ["Slot", "slots"]
+__all__ = ["Slot", "asks_yes_no", "slots"]
+_AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
+        "will", "would", "should", "may", "might", "must"}
+_WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
+_CLAUSE = re.compile(r"(?:^|[,;:]\s+)[\"'“‘(]*([A-Za-z]+)")  # the first word of each clause
 _SPLIT = re.compile(r"\s+[|\-–—]\s+")  # "The Roar | Sports Writers Blog", "The Independent - Sports"
 
 
@@ -58,3 +62,17 @@ def _named(question: str, outlet: str) -> bool:
 
 def _has(text: str, phrase: str, flags: int) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, flags) is not None
+
+
+def asks_yes_no(question: str) -> bool:
+    """Does the question ask yes or no? Its first clause that opens with an auxiliary verb
+    or a wh-word decides: "Did The Verge report ...?" and "Between the report of 1 October
+    and the later one, was there a change ...?" ask yes or no; "Who is the man that, before
+    the collapse, was ...?" and "Considering both articles, which company ...?" do not."""
+    for m in _CLAUSE.finditer(question.strip()):
+        word = m.group(1).lower()
+        if word in _AUX:
+            return True
+        if word in _WH:
+            return False
+    return False

@@ -243,3 +243,45 @@ def test_a_copied_sentence_needs_no_judge():
     assert copied("the pool cost 8 million pounds and has 26 lanes", cited)
     assert not copied("The pool cost 26 million pounds and has 8 lanes.", cited)  # swapped
     assert not copied("", cited)
+
+
+def test_fake_llm_a_yes_no_question_is_answered_by_its_p_yes_not_the_sampled_word(seed_store, fake_llm):
+    """The direct answer Yes / No comes from the model's P(yes) over the evidence against the
+    tuned threshold (qa.verdict), is handed out before the reasons are written, and stands
+    (saying so) when no reason passes its check."""
+    q = "Has live facial recognition led to arrests?"
+    th = seed_store.settings.answer.polar_threshold
+    n = cite_n(seed_store, q, "1,000 arrests")
+    claim = f"Live facial recognition has led to more than 1,000 arrests [{n}]."
+    fake_llm.enqueue_probability(0.9, th + 0.1)  # the gate, the verdict; none for the check: rules
+    fake_llm.enqueue(f"Answer: No\n{claim}")
+    seen = []
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=seen.append)
+    assert ans.answer == "Yes" and ans.text.startswith("Yes. Live")
+    assert seen[0].kind == "answer" and seen[0].text == "Yes." and seen[1].text.startswith("Live")
+    assert f"P(yes) {th + 0.1:.2f} at or above {th:.2f}" in ans.sentences[0].reason
+
+    fake_llm.enqueue_probability(0.9, th - 0.1)
+    fake_llm.enqueue("Answer: Yes\nIt led to 5,000 arrests [1].")  # the reason fails its check
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused and ans.answer == "No" and ans.text == "No."
+    assert "no sentence giving its reasons passed its check" in ans.sentences[0].reason
+    assert "5,000" not in ans.text
+
+
+def test_fake_llm_a_question_joining_claims_is_yes_only_when_each_holds(seed_store, fake_llm):
+    from qa.verdict import parts
+
+    q = ("Did the Met say live facial recognition led to more than 1,000 arrests, while Liberty "
+         "said the technology should be banned?")
+    assert parts(q) == ["Did the Met say live facial recognition led to more than 1,000 arrests",
+                        "Liberty said the technology should be banned"]
+    assert parts("Does the Met have powers to reduce the number of protests?") == []
+    settings = seed_store.settings.model_copy(deep=True)
+    settings.answer.polar_parts = True  # off by default (docs/verdict.md)
+    th = settings.answer.polar_threshold
+    fake_llm.enqueue_probability(0.9, th + 0.2, th + 0.2, th - 0.2)  # gate, whole, part 1, part 2
+    fake_llm.enqueue("Answer: Yes\nThe Met said so.")
+    ans = ask(q, settings, seed_store, complete=fake_llm)
+    assert ans.answer == "No" and "the least of its 2 parts" in ans.sentences[0].reason
+    assert "Liberty said the technology" in fake_llm.history[-2][-1]["content"]

@@ -28,3 +28,16 @@ def test_a_slot_keeps_the_callers_filters_and_an_outlet_filter_wins():
     (slot,) = slots("What did Wired report on 2023-10-18?", OUTLETS, Filters(source="Wired"))
     assert slot.what == "2023-10-18" and slot.filters.source == "Wired"
     assert slot.filters.since == slot.filters.until == "2023-10-18"
+
+
+def test_a_question_asks_yes_or_no_when_its_first_clause_opens_with_an_auxiliary():
+    from qa.questions import asks_yes_no
+
+    for q in ("Did The Verge report the fine?", "can the police just ban protests?",
+              "Between the report of 1 October and the later one, was there a change in tone?",
+              "After The Age reported on 26 September, did The Independent say the same?"):
+        assert asks_yes_no(q), q
+    for q in ("Who is the man that, before the collapse, was seen as reliable?",
+              "Considering both articles, which company, known for tractors, has him as director?",
+              "how big is the met police", "What does Liberty think about it?", "Liberty objected."):
+        assert not asks_yes_no(q), q
