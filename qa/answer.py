@@ -92,10 +92,11 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     if verdict is None and not checked:
         return refusal(question, "the model found no answer in the passages", passages,
                        rejected=[s for s in sentences if s.kind == "gap"], **extra)
-    if verdict is None and not any(s.supported for s in sentences if s.kind == "claim"):
+    supported = any(s.supported for s in sentences if s.kind == "claim")
+    if verdict is None and not supported:
         return refusal(question, "no sentence of the draft answer was supported by its citations",
                        passages, rejected=sentences, dropped_citations=dropped, **extra)
-    if verdict is not None and not any(s.supported for s in sentences if s.kind == "claim"):
+    if verdict is not None and not supported:
         verdict.reason += "; no sentence giving its reasons passed its check"
     direct = verdict or direct_answer(said, kept, passages, polar=polar)
     if said or verdict is not None:

@@ -55,13 +55,13 @@ def parts(question: str) -> list[str]:
     return pieces if len(pieces) >= 2 else []
 
 
-def scores(question: str, passages: list[Passage], settings,
-           scorer: Scorer) -> tuple[float | None, list[tuple[str, float]]]:
+def scores(question: str, passages: list[Passage], settings, scorer: Scorer,
+           with_parts: bool = True) -> tuple[float | None, list[tuple[str, float]]]:
     """(the whole question's P(yes), [(part, P(yes))...]); None when the model gives no probability."""
     q = question.strip()
     whole = scorer(settings, prompts.messages("polar", passages, question=q))
-    if whole is None:
-        return None, []
+    if whole is None or not with_parts:
+        return whole, []
     found = []
     for part in parts(q):
         p = scorer(settings, prompts.messages("polar_part", passages, question=q, part=part))
@@ -72,8 +72,7 @@ def scores(question: str, passages: list[Passage], settings,
 def verdict(question: str, passages: list[Passage], settings, scorer: Scorer) -> Verdict | None:
     """Yes or No for a yes/no question over the passages; None when the model gives no
     probability (then the answer's own words stand)."""
-    whole, found = scores(question, passages, settings, scorer) if settings.answer.polar_parts \
-        else (scorer(settings, prompts.messages("polar", passages, question=question.strip())), [])
+    whole, found = scores(question, passages, settings, scorer, settings.answer.polar_parts)
     if whole is None:
         return None
     p = min(s for _, s in found) if found else whole
