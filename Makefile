@@ -11,9 +11,13 @@ export HF_HUB_OFFLINE := 1
 # it turns on Intel AMX wherever the CPU reports it, and on such a machine (a 2-core Xeon VM)
 # its AMX weight repacking crashed the model at its first token (a segmentation fault). On
 # x86_64 it is built for AVX2 instead, which every machine of this kind has.
+# pip's wheel cache ignores CMAKE_ARGS, so a wheel built for the CPU before stays in use: the
+# check below finds an AMX build after install, drops it from the cache and rebuilds (~6 min).
 ifeq ($(shell uname -m),x86_64)
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 endif
+LLAMA_CHECK = $(BIN)/python -c "import llama_cpp, sys; \
+  sys.exit('llama.cpp was built with AMX' if b'AMX' in llama_cpp.llama_print_system_info() else 0)"
 
 .PHONY: setup app test test-fast lint bench
 
@@ -21,6 +25,9 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
+	$(LLAMA_CHECK) || { $(BIN)/pip cache remove llama_cpp_python || true; \
+	  $(BIN)/pip install --quiet --force-reinstall --no-deps $$(grep '^llama_cpp_python==' requirements.lock); \
+	  $(LLAMA_CHECK); }
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
