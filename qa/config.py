@@ -121,7 +121,8 @@ class SummarySettings(BaseModel):
     token_budget: int = Field(
         1500, ge=200, description="Passage tokens read per model call; longer inputs are "
         "summarised in parts and merged. The local 1.5B reads ~27-40 tokens/s on 2 cores.")
-    max_tokens: int = Field(320, ge=32, description="Longest summary the model may write, in tokens.")
+    max_tokens: int = Field(320, ge=32, description="Most tokens the model may write per call; "
+                            "it is stopped sooner, at twice `max_words` (the rest would be hidden).")
     query_k: int = Field(8, ge=1, le=50, description="Passages retrieved for a topic summary.")
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.filters import Filters
 
-__all__ = ["Slot", "asks_yes_no", "slots"]
+__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "slots"]
 _AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
         "will", "would", "should", "may", "might", "must"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
@@ -76,3 +76,36 @@ def asks_yes_no(question: str) -> bool:
         if word in _WH:
             return False
     return False
+
+
+# Words whose opposite is not the word with a negating prefix ("consistent" / "inconsistent").
+_OPPOSITES = {frozenset(p) for p in [("before", "after"), ("earlier", "later"), ("higher", "lower"),
+              ("more", "less"), ("more", "fewer"), ("increased", "decreased"), ("rose", "fell"),
+              ("up", "down"), ("true", "false"), ("positive", "negative"), ("better", "worse")]}
+_PREFIXES = ("in", "un", "non", "non-", "dis", "im", "ir", "il")
+_ALTERNATIVE = re.compile(r"\b([A-Za-z-]+) or ([A-Za-z-]+)\b")
+
+
+class Choice(BaseModel):
+    """A yes/no-shaped question that asks which of two opposite words holds: "Has the stance
+    remained consistent or inconsistent?", "Was it reported before or after ...?"."""
+
+    first: str
+    second: str
+    asked: str = Field(description="The question with the second word left out, to be answered yes or no "
+                       "(yes: the first word holds).")
+
+
+def choice(question: str) -> Choice | None:
+    """The two opposite words a yes/no question asks to choose between, or None. Only
+    opposites count (a prefix's negation, or a pair like before/after): "Did The Verge or
+    Wired report ...?" asks yes or no, not which outlet."""
+    if not asks_yes_no(question):
+        return None
+    for m in _ALTERNATIVE.finditer(question):
+        a, b = m.group(1), m.group(2)
+        la, lb = a.lower(), b.lower()
+        if frozenset((la, lb)) in _OPPOSITES or any(lb == pre + la for pre in _PREFIXES):
+            asked = question[:m.start()] + a + question[m.end():]
+            return Choice(first=a.lower(), second=b.lower(), asked=asked)
+    return None

@@ -133,8 +133,10 @@ class Service:
         s = self.settings.model_copy(deep=True)
         if policy:
             s.answer.policy = policy  # type: ignore[assignment]
-        if sentences:
+        if sentences:  # the word budget scales with the sentences asked for
+            base = self.settings.summary
             s.summary.max_sentences = sentences
+            s.summary.max_words = max(10, round(base.max_words * sentences / base.max_sentences))
         return s
 
     def ask(self, req: AskRequest, on_sentence: Callable[[Sentence], None] | None = None,

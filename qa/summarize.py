@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa import evidence, prompts
 from qa.answer import check_draft, default_complete
 from qa.cite import citations_of, content_words, render_sentences
-from qa.config import EvidenceSettings, Settings
+from qa.config import EvidenceSettings, Settings, SummarySettings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract
 from qa.models import Citation, Passage, Sentence
@@ -195,7 +195,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    "summary_merge", parts="\n\n".join(parts), about=about, **bounds)}]
         if progress:
             progress("merging the parts")
-        draft = "".join(complete(settings, msg, max_tokens=cfg.max_tokens, usage=usage)).strip()
+        draft = "".join(complete(settings, msg, max_tokens=draft_tokens(cfg), usage=usage)).strip()
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
     sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete)
@@ -209,9 +209,17 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    usage=usage)
 
 
+def draft_tokens(cfg: SummarySettings) -> int:
+    """Tokens the model may write: twice the word budget (room for a sentence or two more
+    than are shown, should one fail its check), at most `max_tokens`. Drafting more only
+    costs time: the sentences past the budget are hidden anyway."""
+    return min(cfg.max_tokens, 2 * cfg.max_words)
+
+
 def _call(complete, settings, template, passages, numbers, values, usage, progress, what) -> str:
     """One model call over the passages with the given (global) numbers."""
     if progress:
         progress(what)
     msg = prompts.messages(template, passages, numbers, **values)
-    return "".join(complete(settings, msg, max_tokens=settings.summary.max_tokens, usage=usage)).strip()
+    return "".join(complete(settings, msg, max_tokens=draft_tokens(settings.summary),
+                            usage=usage)).strip()

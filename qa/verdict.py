@@ -9,6 +9,10 @@ claims with "while", "whereas" or a semicolon can be decided by its claims inste
 (`polar_parts`): each asked on its own, beside the whole question, the least likely deciding;
 off by default, since on the tuning split the whole question's P(yes) decided better.
 
+A question that chooses between two opposite words ("Has the stance remained consistent or
+inconsistent?", "... before or after ...?") is asked of the first word alone, and answered
+with the word that holds.
+
 The verdict is the model's calibrated reading of the cited evidence, shown with that
 probability; the reasons under it are sentences checked like any other.
 """
@@ -21,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from qa import prompts
 from qa.models import Passage
+from qa.questions import Choice, choice
 from qa.support import Scorer
 
 __all__ = ["Verdict", "parts", "verdict"]
@@ -33,15 +38,18 @@ _MIN_PART_WORDS = 4  # "..., while true?" is not a claim of its own
 class Verdict(BaseModel):
     """Yes or No, and what it was decided from."""
 
-    answer: str = Field(description="'Yes' or 'No'.")
+    answer: str = Field(description="'Yes' or 'No'; for a choice between two opposite words, "
+                        "the one that holds.")
     p_yes: float = Field(description="The deciding P(yes): the whole question's, or the least of its parts'.")
     threshold: float
     parts: list[tuple[str, float]] = Field(
         default_factory=list, description="Each joined claim and its P(yes), when the question joins claims.")
+    choice: Choice | None = Field(None, description="The two opposite words the question chose between.")
 
     def reason(self) -> str:
-        side = "at or above" if self.answer == "Yes" else "below"
-        how = f"P(yes) {self.p_yes:.2f} {side} {self.threshold:.2f}"
+        side = "at or above" if self.p_yes >= self.threshold else "below"
+        what = f"P({self.choice.first})" if self.choice else "P(yes)"
+        how = f"{what} {self.p_yes:.2f} {side} {self.threshold:.2f}"
         if self.parts:
             return f"{how}, the least of its {len(self.parts)} parts' (each must hold)"
         return how
@@ -70,11 +78,17 @@ def scores(question: str, passages: list[Passage], settings, scorer: Scorer,
 
 
 def verdict(question: str, passages: list[Passage], settings, scorer: Scorer) -> Verdict | None:
-    """Yes or No for a yes/no question over the passages; None when the model gives no
-    probability (then the answer's own words stand)."""
-    whole, found = scores(question, passages, settings, scorer, settings.answer.polar_parts)
+    """Yes or No for a yes/no question over the passages (for a choice between two opposite
+    words, "consistent or inconsistent?", the word that holds: the first when the question
+    asked of it alone gets yes); None when the model gives no probability (then the answer's
+    own words stand)."""
+    alt = choice(question)
+    whole, found = scores(alt.asked if alt else question, passages, settings, scorer,
+                          settings.answer.polar_parts)
     if whole is None:
         return None
     p = min(s for _, s in found) if found else whole
     th = settings.answer.polar_threshold
-    return Verdict(answer="Yes" if p >= th else "No", p_yes=round(p, 3), threshold=th, parts=found)
+    yes = p >= th
+    answer = (alt.first if yes else alt.second).capitalize() if alt else ("Yes" if yes else "No")
+    return Verdict(answer=answer, p_yes=round(p, 3), threshold=th, parts=found, choice=alt)

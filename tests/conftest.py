@@ -69,6 +69,7 @@ class FakeLLM:
         self.replies: list[str | Exception] = []
         self.probabilities: list[float] = []
         self.history: list[list[dict]] = []
+        self.max_tokens: list[int] = []  # what each generation call was allowed to write
 
     def enqueue(self, *replies: str | Exception) -> FakeLLM:
         """Queue replies; an exception in the queue is raised by the call that takes it."""
@@ -88,6 +89,7 @@ class FakeLLM:
 
     def __call__(self, settings, messages, *, max_tokens=256, stream=False, usage=None) -> Iterator[str]:
         self.history.append(messages)
+        self.max_tokens.append(max_tokens)
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):
             raise reply

@@ -285,3 +285,16 @@ def test_fake_llm_a_question_joining_claims_is_yes_only_when_each_holds(seed_sto
     ans = ask(q, settings, seed_store, complete=fake_llm)
     assert ans.answer == "No" and "the least of its 2 parts" in ans.sentences[0].reason
     assert "Liberty said the technology" in fake_llm.history[-2][-1]["content"]
+
+
+def test_fake_llm_a_choice_between_opposites_is_answered_with_the_word_that_holds(seed_store, fake_llm):
+    """"... consistent or inconsistent?" is asked of "consistent" alone; the answer is the word."""
+    q = "Has the Met's plan for live facial recognition remained consistent or inconsistent?"
+    th = seed_store.settings.answer.polar_threshold
+    fake_llm.enqueue_probability(0.9, th - 0.2)  # the gate, the verdict
+    fake_llm.enqueue("Answer: Yes\nThe plans changed.")
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.answer == "Inconsistent" and ans.text.startswith("Inconsistent.")
+    assert f"P(consistent) {th - 0.2:.2f} below {th:.2f}" in ans.sentences[0].reason
+    assert "remained consistent?" in fake_llm.history[1][-1]["content"]
+    assert "inconsistent" not in fake_llm.history[1][-1]["content"]

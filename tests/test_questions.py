@@ -41,3 +41,17 @@ def test_a_question_asks_yes_or_no_when_its_first_clause_opens_with_an_auxiliary
               "Considering both articles, which company, known for tractors, has him as director?",
               "how big is the met police", "What does Liberty think about it?", "Liberty objected."):
         assert not asks_yes_no(q), q
+
+
+def test_a_choice_between_two_opposite_words_is_found_and_asked_of_the_first():
+    from qa.questions import choice
+
+    c = choice("Has the Met's stance on facial recognition remained consistent or inconsistent?")
+    assert (c.first, c.second) == ("consistent", "inconsistent")
+    assert c.asked == "Has the Met's stance on facial recognition remained consistent?"
+    c = choice("Did Wired report the fine before or after The Verge reported the appeal?")
+    assert (c.first, c.second) == ("before", "after")
+    assert c.asked == "Did Wired report the fine before The Verge reported the appeal?"
+    for q in ("Did The Verge or Wired report the fine?", "Who was first, Apple or Google?",
+              "Was the coverage consistent?", "is it true?"):
+        assert choice(q) is None, q

@@ -155,3 +155,21 @@ def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_st
     assert len(s.text.split()) <= 40
     why = {x.text[:12]: x.reason for x in s.sentences if not x.shown}
     assert "past 40 words" in why["The Met is a"] and "beyond the 4 sentences" in why["The tool is "]
+
+
+def test_fake_llm_summary_writes_no_more_than_its_word_budget_allows(seed_store, fake_llm):
+    """The model is stopped at twice the word budget in tokens (what is past it would be
+    hidden anyway); asking for more sentences raises the word budget with them."""
+    from qa.service import Service, SummarizeRequest
+
+    service = Service(seed_store.settings, seed_store, complete=fake_llm)
+    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    s = service.summarize(SummarizeRequest(article="Met Police"))
+    assert fake_llm.max_tokens[-1] == 2 * seed_store.settings.summary.max_words == 180
+    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    service.summarize(SummarizeRequest(article="Met Police", sentences=2))
+    assert fake_llm.max_tokens[-1] == 2 * 45
+    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    service.summarize(SummarizeRequest(article="Met Police", sentences=12))
+    assert fake_llm.max_tokens[-1] == seed_store.settings.summary.max_tokens == 320  # the cap
+    assert s.text.startswith("The Met will double")
