@@ -190,12 +190,14 @@ def summarize(
     typer.secho(summary.subject, bold=True)
     _print_answer(summary)
     if summary.key_facts:
-        typer.echo("\nKey facts:")
+        n = sum(bool(f.in_summary) for f in summary.key_facts)
+        typer.echo(f"\nKey facts (✓ stated in the summary: {n} of {len(summary.key_facts)}):")
     for f in summary.key_facts:
+        mark = "✓" if f.in_summary else "•"
         if f.kind == "figure":
-            typer.echo(f"  • {f.text}  (chars {f.start}-{f.end})")
+            typer.echo(f"  {mark} {f.text}  (chars {f.start}-{f.end})")
         else:
-            typer.echo(f"  • “{f.text}” — {f.speaker or 'unattributed'}  (chars {f.start}-{f.end})")
+            typer.echo(f"  {mark} “{f.text}” — {f.speaker or 'unattributed'}  (chars {f.start}-{f.end})")
 
 
 @app.command()

@@ -8,7 +8,8 @@ import re
 from pydantic import BaseModel, Field
 
 from qa.chunking import split_sentences
-from qa.numbers import number_matches
+from qa.cite import content_words
+from qa.numbers import number_matches, number_values
 
 _QUOTE = re.compile(r"[\"“]([^\"“”]{15,}?)[\"”]")
 _SPEECH = r"(?:said|says|added|explained|told|warned|argued|noted|stated|insisted|claimed)"
@@ -30,10 +31,26 @@ class KeyFact(BaseModel):
     start: int = Field(description="Span of the fact in the article text.")
     end: int
     quote: str = Field(description="article.text[start:end]")
+    in_summary: bool | None = Field(None, description="Whether the summary shown beside it states it "
+                                    "(summaries only): its figure, or its speaker or words.")
 
 
 def extract(article_id: str, text: str) -> list[KeyFact]:
     return figures(article_id, text) + quotes(article_id, text)
+
+
+def stated(fact: KeyFact, summary: str) -> bool:
+    """Does the summary state the fact? A figure: every number of it is in the summary, by
+    value ("£260m" states "£260 million"). A quote: its speaker's surname is named, or most of
+    its content words are there (summaries report speech rather than quote it)."""
+    if fact.kind == "figure":
+        values = number_values(fact.text)
+        return bool(values) and values <= number_values(summary)
+    surname = fact.speaker.split()[-1] if fact.speaker else ""
+    if surname and re.search(rf"\b{re.escape(surname)}\b", summary):
+        return True
+    words = content_words(fact.text)
+    return bool(words) and len(words & content_words(summary)) >= 0.5 * len(words)
 
 
 def figures(article_id: str, text: str) -> list[KeyFact]:

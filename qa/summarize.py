@@ -20,7 +20,7 @@ from qa.answer import check_draft, default_complete
 from qa.cite import citations_of, content_words, render_sentences
 from qa.config import EvidenceSettings, Settings, SummarySettings
 from qa.errors import NotFound
-from qa.keyfacts import KeyFact, extract
+from qa.keyfacts import KeyFact, extract, stated
 from qa.models import Citation, Passage, Sentence
 from qa.numbers import number_values
 from qa.retrieve import Filters, search
@@ -78,7 +78,7 @@ def summarize_article(ref: str, settings: Settings, store: Store, *, complete: C
         passages = choose(article.title, passages, store, settings)
     summary = _summarize(passages, "summary", {}, settings, store, complete, progress)
     return summary.model_copy(update={"subject": article.title, "article_ids": [article_id],
-                                      "key_facts": extract(article_id, article.text)})
+                                      "key_facts": marked(extract(article_id, article.text), summary)})
 
 
 def summarize_query(query: str, settings: Settings, store: Store, *, filters: Filters | None = None,
@@ -97,7 +97,14 @@ def summarize_query(query: str, settings: Settings, store: Store, *, filters: Fi
                          progress)
     facts = [f for a in ids for f in extract(a, store.text(a))
              if any(p.article_id == f.article_id and p.start <= f.start < p.end for p in passages)]
-    return summary.model_copy(update={"subject": query, "article_ids": ids, "key_facts": facts})
+    return summary.model_copy(update={"subject": query, "article_ids": ids,
+                                      "key_facts": marked(facts, summary)})
+
+
+def marked(facts: list[KeyFact], summary: Summary) -> list[KeyFact]:
+    """The key facts, each marked with whether the summary's shown text states it."""
+    text = "" if summary.refused else summary.text
+    return [f.model_copy(update={"in_summary": stated(f, text)}) for f in facts]
 
 
 _SPEECH = re.compile(r"[\"“”]|\b(said|says|told|warned|added|according to)\b", re.IGNORECASE)

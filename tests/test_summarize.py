@@ -60,6 +60,23 @@ def test_fake_llm_summary_is_checked_and_cited(seed_store, fake_llm):
     assert all(text[c.start:c.end] == c.quote for c in s.citations)
     assert any("1,000 arrests" in c.quote for c in s.citations)  # re-cited if [3] was wrong
     assert len(s.key_facts) > 10
+    stated = {f.text for f in s.key_facts if f.in_summary}  # what the shown summary states
+    assert any("1,000" in t for t in stated) and not any("260" in t for t in stated)
+
+
+def test_a_key_fact_is_stated_by_its_value_or_its_speaker():
+    from qa.keyfacts import KeyFact, stated
+
+    def fact(kind, text, speaker=""):
+        return KeyFact(kind=kind, text=text, speaker=speaker, article_id="a", start=0, end=1, quote=text)
+    shortfall = fact("figure", "a £260 million funding shortfall")
+    assert stated(shortfall, "The Met faces a £260m gap.")
+    assert not stated(shortfall, "The Met faces a £250 million gap.")
+    assert not stated(fact("figure", "from 48 to 63 officers"), "The team grows to 63 officers.")
+    quote = fact("quote", "a dangerous expansion of surveillance powers", "Charlie Whelton")
+    assert stated(quote, "Charlie Whelton of Liberty objected.")
+    assert stated(quote, "Liberty called it a dangerous expansion of surveillance.")
+    assert not stated(quote, "Liberty objected.")
 
 
 def test_fake_llm_long_input_is_mapped_and_reduced(seed_store, fake_llm):
