@@ -205,6 +205,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
         draft = "".join(complete(settings, msg, max_tokens=draft_tokens(cfg), usage=usage)).strip()
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
+    draft = whole_sentences(draft)
     sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete)
     timings["check"] = time.perf_counter() - t
     kept = pick(drop_repeats(kept), cfg.max_sentences, cfg.max_words)
@@ -214,6 +215,16 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
                    parts=len(groups), model=settings.model, checked_by=checked_by, timings=timings,
                    usage=usage)
+
+
+_ENDED = re.compile(r"""[.!?]["”’)]?(?:\s*\[\d+\])*["”’)]?(?=\s|$)""")
+
+
+def whole_sentences(draft: str) -> str:
+    """The draft up to the end of its last whole sentence: a draft stopped at its token
+    limit ends mid-sentence ("Liberty raised concerns about"), and that part is not shown."""
+    ends = list(_ENDED.finditer(draft))
+    return draft[:ends[-1].end()] if ends else draft
 
 
 def draft_tokens(cfg: SummarySettings) -> int:

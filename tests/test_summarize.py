@@ -190,3 +190,11 @@ def test_fake_llm_summary_writes_no_more_than_its_word_budget_allows(seed_store,
     service.summarize(SummarizeRequest(article="Met Police", sentences=12))
     assert fake_llm.max_tokens[-1] == seed_store.settings.summary.max_tokens == 320  # the cap
     assert s.text.startswith("The Met will double")
+
+
+def test_fake_llm_draft_stopped_mid_sentence_loses_only_its_unfinished_end(seed_store, fake_llm):
+    fake_llm.enqueue("The Met will double its use of live facial recognition [1]. "
+                     "Liberty raised concerns about")  # the token limit stopped it here
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
+    assert len(s.sentences) == 1 and all("concerns about" not in x.text for x in s.sentences)
+    assert "concerns about" not in s.text and s.text.startswith("The Met will double")
