@@ -172,7 +172,9 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          support_threshold=settings.answer.support_threshold,
                          model_check=settings.answer.model_check,
                          support_p_threshold=settings.answer.support_p_threshold,
-                         gate=settings.answer.gate, check=settings.answer.check)
+                         gate=settings.answer.gate, gate_threshold=settings.answer.gate_threshold,
+                         verdict=settings.answer.verdict,
+                         polar_threshold=settings.answer.polar_threshold, check=settings.answer.check)
     if complete is None and settings.model.startswith("local/"):
         from qa.llm import reset_local_state
 
