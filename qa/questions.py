@@ -80,9 +80,12 @@ def asks_yes_no(question: str) -> bool:
 
 # Words whose opposite is not the word with a negating prefix ("consistent" / "inconsistent").
 # ("more or less" is left out: it is mostly the idiom "about".)
-_OPPOSITES = {frozenset(p) for p in [("before", "after"), ("earlier", "later"), ("higher", "lower"),
-              ("more", "fewer"), ("increased", "decreased"), ("rose", "fell"),
-              ("up", "down"), ("true", "false"), ("positive", "negative"), ("better", "worse")]}
+_OPPOSITES = {frozenset(p) for p in [
+    ("before", "after"), ("earlier", "later"), ("higher", "lower"), ("more", "fewer"),
+    ("bigger", "smaller"), ("larger", "smaller"), ("increase", "decrease"), ("increased", "decreased"),
+    ("increasing", "decreasing"), ("rise", "fall"), ("rising", "falling"), ("rose", "fell"),
+    ("grow", "shrink"), ("growing", "shrinking"), ("up", "down"), ("true", "false"),
+    ("positive", "negative"), ("better", "worse"), ("for", "against"), ("won", "lost")]}
 _PREFIXES = ("in", "un", "non", "non-", "dis", "im", "ir", "il")
 _ALTERNATIVE = re.compile(r"\b([A-Za-z-]+) or ([A-Za-z-]+)\b")
 

@@ -52,6 +52,9 @@ def test_a_choice_between_two_opposite_words_is_found_and_asked_of_the_first():
     c = choice("Did Wired report the fine before or after The Verge reported the appeal?")
     assert (c.first, c.second) == ("before", "after")
     assert c.asked == "Did Wired report the fine before The Verge reported the appeal?"
+    c = choice("did the met's plans for facial recognition get bigger or smaller?")
+    assert (c.first, c.second) == ("bigger", "smaller")
+    assert choice("Is its use increasing or decreasing?").second == "decreasing"
     for q in ("Did The Verge or Wired report the fine?", "Who was first, Apple or Google?",
               "Was the coverage consistent?", "is it true?", "Is the plan more or less the same?"):
         assert choice(q) is None, q
