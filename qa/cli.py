@@ -136,8 +136,9 @@ def _print_answer(ans, streamed: bool = False, answer_streamed: bool = False) ->
             typer.secho(_sentence_line(s), fg=None if s.supported else "red")
         if s.shown and not s.supported:
             typer.secho(f"    unsupported: {s.reason}", dim=True)
-        elif not s.shown:
-            typer.secho(f"  ✗ removed by the check: {s.text}  ({s.reason})", dim=True)
+        elif not s.shown:  # a supported sentence is hidden by a limit (a summary's length, a repeat)
+            label = "hidden" if s.supported else "removed by the check"
+            typer.secho(f"  ✗ {label}: {s.text}  ({s.reason})", dim=True)
     typer.echo("\nSources:")
     for c in ans.citations:
         typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
