@@ -122,6 +122,19 @@ def split_answer(text: str, n_passages: int) -> tuple[list[Sentence], int]:
     return sentences, dropped
 
 
+def finished(text: str) -> str:
+    """The text without an unfinished last sentence (a draft stopped at its token limit ends
+    "... Liberty raised concerns about"), its sentences found as split_answer finds them; a
+    sentence is finished by a stop, a closing quote or bracket, or a citation marker. A text
+    of one sentence is kept whole."""
+    text = text.strip()
+    moved = text if _MARKER.match(text) else _MOVE_BEFORE_STOP.sub(r"\2\1", text)  # same length
+    spans = split_sentences(moved)
+    if len(spans) > 1 and moved[spans[-1][1] - 1] not in ".!?\"”’)]】":
+        return text[:spans[-1][0]].rstrip()
+    return text
+
+
 def render_sentences(sentences: list[Sentence]) -> str:
     """Sentences joined back into text, each citation mark before its full stop."""
     out = []

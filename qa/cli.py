@@ -191,8 +191,8 @@ def summarize(
     typer.secho(summary.subject, bold=True)
     _print_answer(summary)
     if summary.key_facts:
-        n = sum(bool(f.in_summary) for f in summary.key_facts)
-        typer.echo(f"\nKey facts (✓ stated in the summary: {n} of {len(summary.key_facts)}):")
+        typer.echo(f"\nKey facts (✓ stated in the summary: {summary.facts_stated()} of "
+                   f"{len(summary.key_facts)}):")
     for f in summary.key_facts:
         mark = "✓" if f.in_summary else "•"
         if f.kind == "figure":

@@ -107,9 +107,8 @@ def choice(question: str) -> Choice | None:
     if not asks_yes_no(question):
         return None
     for m in _ALTERNATIVE.finditer(question):
-        a, b = m.group(1), m.group(2)
-        la, lb = a.lower(), b.lower()
-        if frozenset((la, lb)) in _OPPOSITES or any(lb == pre + la for pre in _PREFIXES):
-            asked = question[:m.start()] + a + question[m.end():]
-            return Choice(first=a.lower(), second=b.lower(), asked=asked)
+        a, b = m.group(1).lower(), m.group(2).lower()
+        if frozenset((a, b)) in _OPPOSITES or any(b == pre + a for pre in _PREFIXES):
+            asked = question[:m.start()] + m.group(1) + question[m.end():]
+            return Choice(first=a, second=b, asked=asked)
     return None

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from qa import evidence, prompts
 from qa.answer import check_draft, default_complete
-from qa.cite import citations_of, content_words, render_sentences
+from qa.cite import citations_of, content_words, finished, render_sentences
 from qa.config import EvidenceSettings, Settings, SummarySettings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract, stated
@@ -44,6 +44,10 @@ class Summary(BaseModel):
     checked_by: str = Field("", description="How the sentences were checked (as in an answer).")
     timings: dict[str, float] = Field(default_factory=dict)
     usage: dict[str, int] = Field(default_factory=dict)
+
+    def facts_stated(self) -> int:
+        """How many of the key facts the shown summary states (each marked `in_summary`)."""
+        return sum(bool(f.in_summary) for f in self.key_facts)
 
 
 def resolve_article(store: Store, ref: str, paths: bool = True) -> str:
@@ -205,8 +209,9 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
         draft = "".join(complete(settings, msg, max_tokens=draft_tokens(cfg), usage=usage)).strip()
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
-    draft = whole_sentences(draft)
-    sentences, kept, texts, checked_by = check_draft(draft, passages, store, settings, complete)
+    # a draft stopped at its token limit loses its unfinished end (the model's draft is kept)
+    sentences, kept, texts, checked_by = check_draft(finished(draft), passages, store, settings,
+                                                     complete)
     timings["check"] = time.perf_counter() - t
     kept = pick(drop_repeats(kept), cfg.max_sentences, cfg.max_words)
     return Summary(subject="", text=render_sentences(kept),
@@ -215,16 +220,6 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
                    parts=len(groups), model=settings.model, checked_by=checked_by, timings=timings,
                    usage=usage)
-
-
-_ENDED = re.compile(r"""[.!?]["”’)]?(?:\s*\[\d+\])*["”’)]?(?=\s|$)""")
-
-
-def whole_sentences(draft: str) -> str:
-    """The draft up to the end of its last whole sentence: a draft stopped at its token
-    limit ends mid-sentence ("Liberty raised concerns about"), and that part is not shown."""
-    ends = list(_ENDED.finditer(draft))
-    return draft[:ends[-1].end()] if ends else draft
 
 
 def draft_tokens(cfg: SummarySettings) -> int:

@@ -177,9 +177,9 @@ def summarize(service: Service, kind: str, article: str | None, query: str, sour
         + (html.escape(f.text) if f.kind == "figure" else
            f"“{html.escape(f.text)}” — <b>{html.escape(f.speaker or 'unattributed')}</b>") + "</li>"
         for f in s.key_facts)
-    stated = sum(bool(f.in_summary) for f in s.key_facts)
     body = (f"<h3>{html.escape(s.subject)}</h3><p>{render_answer(s, key)}</p>"
-            f"<h4>Key facts <small>(✓ stated in the summary: {stated} of {len(s.key_facts)})</small></h4>"
+            f"<h4>Key facts <small>(✓ stated in the summary: {s.facts_stated()} of "
+            f"{len(s.key_facts)})</small></h4>"
             f"<ul>{facts}</ul>")
     return body, render_sources(s, service.store, key)
 

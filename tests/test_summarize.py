@@ -198,3 +198,13 @@ def test_fake_llm_draft_stopped_mid_sentence_loses_only_its_unfinished_end(seed_
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     assert len(s.sentences) == 1 and all("concerns about" not in x.text for x in s.sentences)
     assert "concerns about" not in s.text and s.text.startswith("The Met will double")
+    assert s.draft.endswith("concerns about")  # the model's draft is kept as written
+
+
+def test_an_unfinished_last_sentence_is_found_as_the_checker_splits_sentences():
+    from qa.cite import finished
+
+    assert finished("It ran in the U.K. and France [1]. It ran in the U.K. and") == \
+        "It ran in the U.K. and France [1]."  # not cut after the abbreviation
+    assert finished("It rose. [2] It fell [1]") == "It rose. [2] It fell [1]"  # a marker ends one
+    assert finished("no stop at all") == "no stop at all"
