@@ -10,9 +10,12 @@ qa's total to llama.cpp's own time for the same prompt and output: the answer pr
 once from a cold cache and the same number of tokens generated, through llama-cpp-python
 directly (the limit qa can approach; qa adds retrieval, evidence, the gate and the check).
 
-Both pipelines run in the same process on the same questions: `sentences` (the default: the
+The pipelines run in the same bench run on the same questions: `sentences` (the default: the
 model reads the evidence sentences; a yes/no question's verdict, qa/verdict.py, is shown before
-the reasons are written) and `chunks` (as before: whole chunks, and no verdict).
+the reasons are written), `chunks` (whole chunks, and no verdict), and `before`: the code of
+the commit issue 14 was filed against (`--before`, default bench/before.py's FILED_AT), run in
+a subprocess from its own tree with the same model file, so "0.5x today's" is a ratio measured
+on one machine in one run (`--before ''` leaves it out).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import before  # noqa: E402
 from qa import prompts  # noqa: E402
 from qa.answer import ask, gather  # noqa: E402
 from qa.config import Settings  # noqa: E402
@@ -43,6 +47,35 @@ def llama_own(settings: Settings, messages: list[dict], n_out: int) -> float:
     llama.create_chat_completion(messages=messages, max_tokens=max(n_out, 1), temperature=0.0,
                                  logit_bias={llama.token_eos(): -100.0})
     return time.perf_counter() - t
+
+
+# Runs on the earlier commit (bench/before.py): its own ask(), stores and prompts.
+BEFORE_DRIVER = r"""
+import json, sys, time
+from qa import prompts
+from qa.answer import ask
+from qa.config import Settings
+from qa.evals.cases import load_suite
+from qa.evals.run import prepare_store
+from qa.llm import local_llama, reset_local_state
+
+stores = {}
+for job in json.load(sys.stdin):
+    if job["suite"] not in stores:
+        stores[job["suite"]] = prepare_store(load_suite(job["suite"]), Settings())
+    store = stores[job["suite"]]
+    reset_local_state()
+    shown = []
+    t = time.perf_counter()
+    ans = ask(job["question"], store.settings, store,
+              on_sentence=lambda s: shown.append(time.perf_counter() - t))
+    total = time.perf_counter() - t
+    msgs = prompts.messages("answer", ans.passages, question=job["question"].strip())
+    text = " ".join(m["content"] for m in msgs).encode()
+    n = len(local_llama(store.settings).tokenize(text, special=True))
+    print(json.dumps({"prompt": n, "first": shown[0] if shown else None, "total": total,
+                      "ratio": None, "refused": ans.refused}), flush=True)
+"""
 
 
 def one(question: str, settings: Settings, store) -> dict:
@@ -65,6 +98,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="questions (half seed, half MultiHop-RAG)")
     ap.add_argument("--write", help="write the table as this command's figure block in a markdown file")
+    ap.add_argument("--before", default=before.FILED_AT,
+                    help="also run this earlier commit's pipeline on the same questions ('' = don't)")
     args = ap.parse_args()
     base = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-lat-")), models_dir=Settings().model_dir)
     seed, multi = load_suite("seed"), load_suite("multihop")
@@ -83,6 +118,13 @@ def main() -> None:
             ratio = f"{r['ratio']:.2f}" if r["ratio"] else "-"
             print(f"{mode:9} {r['prompt']:5} tok  first {first:>5} s  total {r['total']:5.1f} s  "
                   f"x{ratio}  {case.id}", flush=True)
+    if args.before:
+        jobs = [{"suite": suite.suite, "question": case.question} for suite, case in picks]
+        rows["before"] = before.run(args.before, BEFORE_DRIVER, jobs, base.model_dir)
+        for r, (_, case) in zip(rows["before"], picks):
+            first = f"{r['first']:.1f}" if r["first"] is not None else "-"
+            print(f"before    {r['prompt']:5} tok  first {first:>5} s  total {r['total']:5.1f} s  "
+                  f"{case.id}", flush=True)
 
     def med(mode: str, key: str) -> float | None:
         vals = [r[key] for r in rows[mode] if r[key] is not None]
@@ -92,22 +134,28 @@ def main() -> None:
         return format(v, spec) if v is not None else "—"
 
     lines = [f"{len(picks)} distinct questions ({len(picks) - args.n // 2} MultiHop-RAG, the rest seed), "
-             "each from a cold prompt cache; medians", "",
+             "each from a cold prompt cache; medians"
+             + (f"; `before` is commit {args.before}'s pipeline, run in the same bench run" if args.before
+                else ""), "",
              "| pipeline | prompt tokens | first shown sentence, s | total, s | total / llama.cpp alone "
              "| answered |", "|---|---|---|---|---|---|"]
     for mode in rows:
         lines.append(f"| {mode} | {fmt(med(mode, 'prompt'), '.0f')} | {fmt(med(mode, 'first'), '.1f')} | "
                      f"{fmt(med(mode, 'total'), '.1f')} | {fmt(med(mode, 'ratio'), '.2f')} | "
                      f"{sum(not r['refused'] for r in rows[mode])} of {len(rows[mode])} |")
-    a, b = med("sentences", "first"), med("chunks", "first")
-    if a and b:
-        lines += ["", f"first shown sentence, sentences / chunks: {a / b:.2f}"]
+    lines.append("")
+    for other in ("chunks", "before"):
+        for key, what in (("first", "first shown sentence"), ("total", "total")):
+            a, b = med("sentences", key), med(other, key) if other in rows else None
+            if a and b:
+                lines.append(f"{what}, sentences / {other}: {a / b:.2f}  ")
     print("\n".join(lines))
     if args.write:
         from qa.provenance import collect, write_block
 
         write_block(Path(args.write), " ".join(["python", "bench/latency.py", *sys.argv[1:]]),
-                    "\n".join(lines), collect(base, n=len(picks), evidence_tokens=base.evidence.tokens))
+                    "\n".join(lines), collect(base, n=len(picks), evidence_tokens=base.evidence.tokens,
+                                              before=args.before or "none"))
 
 
 if __name__ == "__main__":

@@ -35,10 +35,16 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A paragraph's sentences. In a paragraph with no capital letter at all (text lower-cased
+    by whoever published it), a capital cannot mark the next sentence: a stop before any word
+    ends one, unless it ends an abbreviation."""
     spans = []
     pos = start
+    caseless = not any(c.isupper() for c in text[start:end])
     for m in _BOUNDARY.finditer(text, start, end):
-        if _is_abbreviation(text, pos, m.start()) or not _next_starts_sentence(text, m.end(), end):
+        if _is_abbreviation(text, pos, m.start()):
+            continue
+        if not (_next_starts_sentence(text, m.end(), end) or caseless and text[m.end():end].strip()):
             continue
         spans.append((pos, m.end()))
         pos = m.end()

@@ -109,14 +109,22 @@ class AnswerSettings(BaseModel):
 
 class SummarySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    max_sentences: int = Field(4, ge=1, le=30, description="Sentences asked for; more are cut.")
-    max_words: int = Field(90, ge=10, description="Words asked for: the model is told, and the "
+    max_sentences: int = Field(4, ge=1, le=30, description="Most sentences; more are cut.")
+    max_words: int = Field(90, ge=10, description="Most words: the model is told, and the "
                            "sentences shown fit it (the lead always stays; a longer later one is "
                            "skipped for a shorter one after it).")
+    share: float | None = Field(
+        0.13, gt=0, le=1, description="A summary's length as a share of its articles' words: "
+        "sentences of ~16 words for that share, at least 2, at most `max_sentences` (a 400-word "
+        "article gets 3); unset (as when a length is asked for): `max_sentences`.")
+    sentence_words: int = Field(
+        14, ge=5, description="Words asked of each summary sentence when each chosen sentence is "
+        "shortened by its own model call (`select`); the small model tends to write a few more.")
     select: bool = Field(
-        True, description="Choose the sentences that carry the news (lead, figures, quotes) under "
-        "`evidence_tokens` before the model writes (the answer pipeline's evidence selection); "
-        "off: the model reads the whole article, in parts when it is long.")
+        True, description="Choose the sentences that carry the news (the lead, then the best-scoring "
+        "sentence that says something new: figures, quotes, what bears on the title), one a "
+        "summary sentence, under `evidence_tokens`, before the model writes (the answer "
+        "pipeline's evidence scores); off: the model reads the whole article, in parts when long.")
     evidence_tokens: int = Field(450, ge=50, description="Most tokens of chosen sentences per summary.")
     token_budget: int = Field(
         1500, ge=200, description="Passage tokens read per model call; longer inputs are "

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 from qa.chunking import split_sentences
 from qa.cite import content_words
@@ -30,7 +31,10 @@ from qa.config import EvidenceSettings
 from qa.models import Passage
 from qa.prompts import CHARS_PER_TOKEN, PASSAGE_OVERHEAD_TOKENS
 
-__all__ = ["select"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["Scored", "as_passages", "score", "select", "with_context"]
 
 _LEANS = re.compile(r"^[\"“‘']?(he|she|they|it|its|this|that|these|those|his|her|their|but|and|"
                     r"however|also|meanwhile|the (company|firm|group|minister|spokesperson|spokesman|"
@@ -41,18 +45,20 @@ RANK_WEIGHT = 0.05  # score lost per retrieval rank of the sentence's chunk
 FIRST_MARGIN = 0.5  # an article's best sentence goes first if it scores within this of the best
 
 
-def select(question: str, passages: list[Passage], texts: dict[str, str], settings: EvidenceSettings,
-           embedder: str = "minilm", required: list[str] | None = None,
-           prefer: Callable[[str], float] | None = None) -> list[Passage]:
-    """The evidence for question from the retrieved passages (best first), as passages over
-    sentence spans, in canonical order. The `required` articles (the best of each outlet or
-    day the question names) give their best sentence first, whatever it scores; `prefer`
-    adds to a sentence's score (summaries prefer figures and quotes)."""
+class Scored(NamedTuple):
+    """Every distinct sentence of the retrieved chunks, scored for a question."""
+    cands: list[tuple[Passage, int, int, int]]  # (passage, start, end, rank of its chunk)
+    scores: list[float]
+    vecs: np.ndarray  # unit vectors of the sentences, one row each
+
+
+def score(question: str, passages: list[Passage], texts: dict[str, str], embedder: str = "minilm",
+          prefer: Callable[[str], float] | None = None) -> Scored:
+    """Each sentence's score: cosine to the question, plus the share of the question's
+    content words it holds, less a little per retrieval rank of its chunk, plus `prefer`."""
     from qa.embed import embed_batch
 
     cands = _sentences(passages, texts)
-    if not cands:
-        return []
     vecs = embed_batch([question] + [texts[p.article_id][s:e] for p, s, e, _ in cands],
                        embedder=embedder)  # type: ignore[arg-type]
     qwords = _stems(question)
@@ -62,8 +68,32 @@ def select(question: str, passages: list[Passage], texts: dict[str, str], settin
         lexical = len(qwords & words) / len(qwords) if qwords else 0.0
         bonus = prefer(texts[p.article_id][s:e]) if prefer else 0.0
         scores.append(float(v @ vecs[0]) + lexical - RANK_WEIGHT * rank + bonus)
-    picked = _pick(cands, scores, texts, settings.tokens, required or [])
-    return _merge(picked, cands, scores, texts)
+    return Scored(cands, scores, vecs[1:])
+
+
+def select(question: str, passages: list[Passage], texts: dict[str, str], settings: EvidenceSettings,
+           embedder: str = "minilm", required: list[str] | None = None,
+           prefer: Callable[[str], float] | None = None) -> list[Passage]:
+    """The evidence for question from the retrieved passages (best first), as passages over
+    sentence spans, in canonical order. The `required` articles (the best of each outlet or
+    day the question names) give their best sentence first, whatever it scores; `prefer`
+    adds to a sentence's score."""
+    scored = score(question, passages, texts, embedder, prefer)
+    if not scored.cands:
+        return []
+    picked = _pick(scored.cands, scored.scores, texts, settings.tokens, required or [])
+    return as_passages(picked, scored, texts)
+
+
+def with_context(i: int, scored: Scored, texts: dict[str, str]) -> set[int]:
+    """Sentence i and the one before it when it leans on that one (see the module's notes)."""
+    return {i, *_leans_on(i, scored.cands, texts)}
+
+
+def as_passages(picked: set[int], scored: Scored, texts: dict[str, str]) -> list[Passage]:
+    """Picked sentences as passages over their article spans (touching ones of an article
+    merged), in canonical order."""
+    return _merge(picked, scored.cands, scored.scores, texts)
 
 
 def _sentences(passages: list[Passage], texts: dict[str, str]) -> list[tuple[Passage, int, int, int]]:

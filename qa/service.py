@@ -136,6 +136,7 @@ class Service:
         if sentences:  # the word budget scales with the sentences asked for
             base = self.settings.summary
             s.summary.max_sentences = sentences
+            s.summary.share = None  # the length asked for, not the article's share
             s.summary.max_words = max(10, round(base.max_words * sentences / base.max_sentences))
         return s
 

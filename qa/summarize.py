@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa import evidence, prompts
 from qa.answer import check_draft, default_complete
 from qa.cite import citations_of, content_words, finished, render_sentences
-from qa.config import EvidenceSettings, Settings, SummarySettings
+from qa.config import Settings, SummarySettings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract, stated
 from qa.models import Citation, Passage, Sentence
@@ -39,7 +39,8 @@ class Summary(BaseModel):
     article_ids: list[str] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     draft: str = ""
-    parts: int = Field(1, description="Model calls in the map step (1 = no map-reduce).")
+    parts: int = Field(1, description="Model calls that wrote the draft: one a chosen sentence "
+                       "shortened, or the map step's parts (1 = one call).")
     model: str = ""
     checked_by: str = Field("", description="How the sentences were checked (as in an answer).")
     timings: dict[str, float] = Field(default_factory=dict)
@@ -78,8 +79,9 @@ def summarize_article(ref: str, settings: Settings, store: Store, *, complete: C
     if article is None:
         raise NotFound(f"no article with id {article_id!r}")
     passages = store.article_passages(article_id)
+    settings = sized(settings, len(article.text.split()))
     if settings.summary.select:
-        passages = choose(article.title, passages, store, settings)
+        passages = choose(article.title, passages, store, settings, lead=True)
     summary = _summarize(passages, "summary", {}, settings, store, complete, progress)
     return summary.model_copy(update={"subject": article.title, "article_ids": [article_id],
                                       "key_facts": marked(extract(article_id, article.text), summary)})
@@ -95,8 +97,9 @@ def summarize_query(query: str, settings: Settings, store: Store, *, filters: Fi
     if not passages:
         return Summary(subject=query, text="No stored article is about this topic.", refused=True,
                        model=settings.model)
+    settings = sized(settings, sum(len(store.text(a).split()) for a in ids))
     if settings.summary.select:
-        passages = choose(query, passages, store, settings)
+        passages = choose(query, passages, store, settings, lead=False)
     summary = _summarize(passages, "summary_query", {"query": query}, settings, store, complete,
                          progress)
     facts = [f for a in ids for f in extract(a, store.text(a))
@@ -119,13 +122,48 @@ def newsworthy(sentence: str) -> float:
     return 0.2 * bool(number_values(sentence)) + 0.2 * bool(_SPEECH.search(sentence))
 
 
-def choose(subject: str, passages: list[Passage], store: Store, settings: Settings) -> list[Passage]:
-    """The sentences that carry the news, under the summary's token budget: the answer
-    pipeline's evidence selection with the subject (title or topic) as the question, the lead
-    favoured by its rank, figures and quotes by `newsworthy`."""
+WORDS_PER_SENTENCE = 16  # a short news sentence, for the number of sentences of a sized summary
+REDUNDANCY = 0.5  # score a sentence loses per unit of cosine to the closest one already chosen
+
+
+def sized(settings: Settings, words: int) -> Settings:
+    """Settings whose summary has `share` of the articles' words, in sentences of about
+    WORDS_PER_SENTENCE words (at least two, at most `max_sentences`); unchanged when `share`
+    is unset."""
+    cfg = settings.summary
+    if cfg.share is None:
+        return settings
+    n = min(cfg.max_sentences, max(2, round(cfg.share * words / WORDS_PER_SENTENCE)))
+    return settings.model_copy(update={"summary": cfg.model_copy(update={"max_sentences": n})})
+
+
+def choose(subject: str, passages: list[Passage], store: Store, settings: Settings, *,
+           lead: bool) -> list[Passage]:
+    """The sentences that carry the news, one passage for each sentence the summary will have:
+    the answer pipeline's evidence scores with the subject (title or topic) as the question,
+    figures and quotes preferred (`newsworthy`); the article's lead first when `lead`; then,
+    until the summary's sentences are chosen or `evidence_tokens` spent, the best-scoring
+    sentence less REDUNDANCY x its cosine to the closest chosen one (a sentence that says
+    something new beats a second telling of the lead), with the sentence it leans on."""
     texts = {a: store.text(a) for a in {p.article_id for p in passages}}
-    ev = EvidenceSettings(tokens=settings.summary.evidence_tokens, chunks=len(passages) or 1)
-    return evidence.select(subject, passages, texts, ev, settings.embedder, prefer=newsworthy) or passages
+    scored = evidence.score(subject, passages, texts, settings.embedder, prefer=newsworthy)
+    if not scored.cands:
+        return passages
+    cfg = settings.summary
+    chosen: set[int] = set()
+    queue = [0] if lead else []  # the first sentence of the first passage: the article's lead
+    while len(evidence.as_passages(chosen, scored, texts)) < cfg.max_sentences:
+        rest = [i for i in range(len(scored.cands)) if i not in chosen]
+        if not rest:
+            break
+        i = queue.pop() if queue else max(rest, key=lambda i: scored.scores[i] - REDUNDANCY * max(
+            (float(scored.vecs[i] @ scored.vecs[j]) for j in chosen), default=0.0))
+        grown = chosen | evidence.with_context(i, scored, texts)
+        if chosen and sum(map(prompts.passage_tokens, evidence.as_passages(
+                grown, scored, texts))) > cfg.evidence_tokens:
+            break
+        chosen = grown
+    return evidence.as_passages(chosen, scored, texts)
 
 
 def drop_repeats(kept: list[Sentence], threshold: float = 0.6) -> list[Sentence]:
@@ -187,26 +225,11 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     cfg = settings.summary
     usage: dict[str, int] = {}
     timings: dict[str, float] = {}
-    bounds = {"n_max": str(cfg.max_sentences), "words": str(cfg.max_words)}
-    groups = _groups(passages, cfg.token_budget)
     t = time.perf_counter()
-    if len(groups) == 1:
-        draft = _call(complete, settings, template, passages, list(range(1, len(passages) + 1)),
-                      {**values, **bounds}, usage, progress, "writing the summary")
+    if template == "summary" and cfg.select:  # an article's chosen sentences, each shortened
+        draft, parts = shorten(passages, settings, complete, usage, progress), len(passages)
     else:
-        parts = []
-        for i, group in enumerate(groups, 1):
-            part = _call(complete, settings, template, passages, group,
-                         {**values, **bounds, "n_max": "3"}, usage, progress,
-                         f"summarising part {i} of {len(groups)}")
-            parts.append(part)
-        about = f" about: {values['query']}" if "query" in values else ""
-        msg = [{"role": "system", "content": prompts.load("system")},
-               {"role": "user", "content": prompts.render(
-                   "summary_merge", parts="\n\n".join(parts), about=about, **bounds)}]
-        if progress:
-            progress("merging the parts")
-        draft = "".join(complete(settings, msg, max_tokens=draft_tokens(cfg), usage=usage)).strip()
+        draft, parts = _write(passages, template, values, settings, complete, usage, progress)
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
     # a draft stopped at its token limit loses its unfinished end (the model's draft is kept)
@@ -218,8 +241,61 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    refused=not any(s.supported for s in sentences if s.kind == "claim"),
                    sentences=sentences,
                    citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
-                   parts=len(groups), model=settings.model, checked_by=checked_by, timings=timings,
+                   parts=parts, model=settings.model, checked_by=checked_by, timings=timings,
                    usage=usage)
+
+
+def shorten_messages(passage: Passage, words: int) -> list[dict]:
+    """The prompt that shortens one chosen passage to one sentence. It holds the passage's text
+    alone: with the title beside it, the small model wrote the title back instead."""
+    return [{"role": "system", "content": prompts.load("system")},
+            {"role": "user", "content": prompts.render("summary_sentence", text=passage.text,
+                                                       words=str(words))}]
+
+
+def shorten(passages: list[Passage], settings: Settings, complete: Complete, usage: dict,
+            progress) -> str:
+    """The draft: each chosen passage shortened to one sentence by its own model call, cited
+    to it by construction ([k] is the passage shortened). A sentence the model leaves
+    unfinished (its token limit) is left out."""
+    words = settings.summary.sentence_words
+    out = []
+    for k, p in enumerate(passages, 1):
+        if progress:
+            progress(f"shortening sentence {k} of {len(passages)}")
+        raw = "".join(complete(settings, shorten_messages(p, words), max_tokens=3 * words,
+                               usage=usage)).strip().splitlines()
+        sentence = finished(raw[0].strip()) if raw else ""
+        if sentence:
+            out.append(f"{_MARKERS.sub('', sentence).rstrip()} [{k}]")
+    return " ".join(out)
+
+
+_MARKERS = re.compile(r"\s*(\[\d+\])+")
+
+
+def _write(passages: list[Passage], template: str, values: dict[str, str], settings: Settings,
+           complete: Complete, usage: dict, progress) -> tuple[str, int]:
+    """The draft written in one call over the passages, or (when they are over the token
+    budget) in parts and merged; and the number of parts."""
+    cfg = settings.summary
+    bounds = {"n_max": str(cfg.max_sentences), "words": str(cfg.max_words)}
+    groups = _groups(passages, cfg.token_budget)
+    if len(groups) == 1:
+        return _call(complete, settings, template, passages, list(range(1, len(passages) + 1)),
+                     {**values, **bounds}, usage, progress, "writing the summary"), 1
+    parts = []
+    for i, group in enumerate(groups, 1):
+        parts.append(_call(complete, settings, template, passages, group,
+                           {**values, **bounds, "n_max": "3"}, usage, progress,
+                           f"summarising part {i} of {len(groups)}"))
+    about = f" about: {values['query']}" if "query" in values else ""
+    msg = [{"role": "system", "content": prompts.load("system")},
+           {"role": "user", "content": prompts.render(
+               "summary_merge", parts="\n\n".join(parts), about=about, **bounds)}]
+    if progress:
+        progress("merging the parts")
+    return "".join(complete(settings, msg, max_tokens=draft_tokens(cfg), usage=usage)).strip(), len(groups)
 
 
 def draft_tokens(cfg: SummarySettings) -> int:
