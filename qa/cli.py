@@ -161,7 +161,8 @@ def summarize(
     model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
     flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
     sentences: Annotated[Optional[int], typer.Option(
-        "--sentences", min=1, max=30, help="How many sentences (default QA_SUMMARY__MAX_SENTENCES).")] = None,
+        "--sentences", min=1, max=30, help="How many sentences (default: as the article's length "
+        "suggests, 2 to QA_SUMMARY__MAX_SENTENCES).")] = None,
     source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
     until: UntilOpt = None,
 ):

@@ -52,7 +52,9 @@ class SummarizeRequest(BaseModel):
     article: str | None = Field(None, description="Article id or title prefix.")
     query: str | None = Field(None, description="A topic to summarise across articles instead.")
     filters: Filters = Field(default_factory=Filters, description="For a topic: outlet, dates.")
-    sentences: int | None = Field(None, ge=1, le=30, description="How many sentences.")
+    sentences: int | None = Field(
+        None, ge=1, le=30, description="How many sentences (default: a share of the article's "
+        "words, QA_SUMMARY__SHARE, 2 to QA_SUMMARY__MAX_SENTENCES).")
     policy: Literal["remove", "flag"] | None = None
 
 

@@ -139,12 +139,14 @@ def sized(settings: Settings, words: int) -> Settings:
 
 def choose(subject: str, passages: list[Passage], store: Store, settings: Settings, *,
            lead: bool) -> list[Passage]:
-    """The sentences that carry the news, one passage for each sentence the summary will have:
-    the answer pipeline's evidence scores with the subject (title or topic) as the question,
-    figures and quotes preferred (`newsworthy`); the article's lead first when `lead`; then,
-    until the summary's sentences are chosen or `evidence_tokens` spent, the best-scoring
-    sentence less REDUNDANCY x its cosine to the closest chosen one (a sentence that says
-    something new beats a second telling of the lead), with the sentence it leans on."""
+    """The sentences that carry the news: the answer pipeline's evidence scores with the
+    subject (title or topic) as the question, figures and quotes preferred (`newsworthy`);
+    the article's lead first when `lead`; then the best-scoring sentence less REDUNDANCY x its
+    cosine to the closest chosen one (a sentence that says something new beats a second
+    telling of the lead), with the sentence it leans on; until `evidence_tokens` are spent
+    and, for one article (`lead`), one passage for each sentence the summary will have. A
+    topic's passages fill the budget, the new first, so that what several articles report
+    alike is there to be cited to all of them."""
     texts = {a: store.text(a) for a in {p.article_id for p in passages}}
     scored = evidence.score(subject, passages, texts, settings.embedder, prefer=newsworthy)
     if not scored.cands:
@@ -152,7 +154,8 @@ def choose(subject: str, passages: list[Passage], store: Store, settings: Settin
     cfg = settings.summary
     chosen: set[int] = set()
     queue = [0] if lead else []  # the first sentence of the first passage: the article's lead
-    while len(evidence.as_passages(chosen, scored, texts)) < cfg.max_sentences:
+    most = cfg.max_sentences if lead else len(scored.cands)
+    while len(evidence.as_passages(chosen, scored, texts)) < most:
         rest = [i for i in range(len(scored.cands)) if i not in chosen]
         if not rest:
             break
@@ -257,7 +260,7 @@ def shorten(passages: list[Passage], settings: Settings, complete: Complete, usa
             progress) -> str:
     """The draft: each chosen passage shortened to one sentence by its own model call, cited
     to it by construction ([k] is the passage shortened). A sentence the model leaves
-    unfinished (its token limit) is left out."""
+    unfinished (no stop at its end: the token limit cut it) is left out."""
     words = settings.summary.sentence_words
     out = []
     for k, p in enumerate(passages, 1):
@@ -265,13 +268,14 @@ def shorten(passages: list[Passage], settings: Settings, complete: Complete, usa
             progress(f"shortening sentence {k} of {len(passages)}")
         raw = "".join(complete(settings, shorten_messages(p, words), max_tokens=3 * words,
                                usage=usage)).strip().splitlines()
-        sentence = finished(raw[0].strip()) if raw else ""
-        if sentence:
-            out.append(f"{_MARKERS.sub('', sentence).rstrip()} [{k}]")
+        sentence = _MARKERS.sub("", raw[0]).strip() if raw else ""
+        if _ENDED.search(sentence):  # else the token limit stopped it mid-way
+            out.append(f"{sentence} [{k}]")
     return " ".join(out)
 
 
 _MARKERS = re.compile(r"\s*(\[\d+\])+")
+_ENDED = re.compile(r"[.!?…][\"'”’)]*$")
 
 
 def _write(passages: list[Passage], template: str, values: dict[str, str], settings: Settings,

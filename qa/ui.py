@@ -167,7 +167,7 @@ def summarize(service: Service, kind: str, article: str | None, query: str, sour
         req = SummarizeRequest(article=article.rsplit(" · ", 1)[-1] if kind == "Article" and article
                                else None, query=None if kind == "Article" else query,
                                filters=Filters(source=source, since=since, until=until),
-                               sentences=int(n or service.settings.summary.max_sentences))
+                               sentences=int(n or 0) or None)  # 0: as the article's length suggests
         s = service.summarize(req, progress=tick)
     except (ValidationError, QAError) as e:
         raise gr.Error(str(e)) from None
@@ -291,8 +291,8 @@ def _summary_tab(service: Service):
                 src = gr.Textbox(label="Outlet (optional)")
                 since = gr.Textbox(label="Since YYYY-MM-DD")
                 until = gr.Textbox(label="Until YYYY-MM-DD")
-            length = gr.Slider(1, 10, value=service.settings.summary.max_sentences, step=1,
-                               label="Sentences")
+            length = gr.Slider(0, 10, value=0, step=1,
+                               label="Sentences (0: as the article's length suggests)")
             go = gr.Button("Summarise", variant="primary")
             summary = gr.HTML(elem_id="qa-summary")
         with gr.Column(scale=2):

@@ -135,8 +135,9 @@ def test_fake_llm_summarize_search_and_health(api):
     health = httpx.get(f"{url}/v1/health").json()
     assert health["articles"] == 1 and health["chunks"] == article["chunks"]
 
-    fake.enqueue("The Met will expand live facial recognition [1].")
-    s = httpx.post(f"{url}/v1/summarize", json={"article": article["id"]}, timeout=60).json()
+    fake.enqueue(*["The Met will double its use of live facial recognition."] * 2)  # one a sentence
+    s = httpx.post(f"{url}/v1/summarize", json={"article": article["id"], "sentences": 2},
+                   timeout=60).json()
     assert s["subject"] == article["title"] and s["key_facts"] and "passages" not in s
     both = httpx.post(f"{url}/v1/summarize", json={"article": article["id"], "query": "police"})
     assert both.status_code == 400 and "not both" in both.json()["error"]["message"]

@@ -104,3 +104,13 @@ def test_suite_has_no_regression_against_the_committed_baseline(tmp_path, suite,
     print("\n" + "\n".join(f"{k}: {v}" for k, v in run.metrics.items()))
     assert run.metrics["errors"] == 0
     assert not problems, problems
+
+
+def test_multihop_rag_metric_reads_the_direct_answer_as_the_original_reads_its_quoted_one():
+    from qa.evals.metrics import multihop_match
+
+    assert multihop_match("Yes.", "Yes")  # the original's quotes and closing stop fall away
+    assert not multihop_match("No.", "Yes")
+    assert multihop_match("Sam Bankman-Fried.", "Sam Bankman-Fried")
+    assert not multihop_match("The Verge", "TechCrunch")
+    assert multihop_match("insufficient information.", "Insufficient information.")

@@ -1,10 +1,11 @@
 """Summaries: key facts extracted from the text (exact by construction), the summary flow
-with a fake LLM (single call and map-reduce), and the real model (slow)."""
+with a fake LLM (each chosen sentence shortened by its own call; one call over whole chunks;
+map-reduce), and the real model (slow)."""
 
 import pytest
 
 from qa.keyfacts import extract
-from qa.summarize import _groups, resolve_article, summarize_article, summarize_query
+from qa.summarize import _groups, choose, resolve_article, sized, summarize_article, summarize_query
 
 from .conftest import SEEDS, FakeLLM, digits_not_in, shown_claims
 
@@ -48,20 +49,52 @@ def test_resolve_article_by_id_title_prefix_and_path(seed_store, seed):
         resolve_article(seed_store, "no such title")
 
 
-def test_fake_llm_summary_is_checked_and_cited(seed_store, fake_llm):
-    fake_llm.enqueue(
-        "The Met will double its use of live facial recognition [1]. "
-        "Live facial recognition has led to more than 1,000 arrests [3]. "
-        "The Mayor of London welcomed the plan [1].")
+def chosen(store) -> list[str]:
+    """The seed's chosen passages, as summarize_article chooses them (no model needed)."""
+    (row,) = store.list_articles()
+    settings = sized(store.settings, len(store.text(row["id"]).split()))
+    return [p.text for p in choose(row["title"], store.article_passages(row["id"]), store, settings,
+                                   lead=True)]
+
+
+def test_the_seed_summary_chooses_the_lead_and_the_news_not_a_retelling_of_the_lead(seed_store):
+    texts = chosen(seed_store)
+    assert len(texts) == 4 and "double its use" in texts[0]  # the lead first
+    joined = " ".join(texts)
+    assert "1,000 arrests" in joined and "£260 million" in joined and "Whelton" in joined
+    assert "four times a week" not in joined  # the lead's detail, not news of its own
+
+
+def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store, fake_llm):
+    texts = chosen(seed_store)
+    replies = {"double its use": "The Met will double its use of live facial recognition.",
+               "£260 million": "The Mayor of London welcomed the plan.",
+               "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests [3].",
+               "Whelton": "Charlie Whelton said the expansion was incredibly concerning."}
+    fake_llm.enqueue(*[next(r for k, r in replies.items() if k in t) for t in texts])
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
-    assert [x.supported for x in s.sentences] == [True, True, False]
-    assert "Mayor" not in s.text and s.parts == 1
+    assert s.parts == len(texts) == len(fake_llm.history)
+    asked = [m[-1]["content"] for m in fake_llm.history]
+    assert all(t in a and "at most 14 words" in a for t, a in zip(texts, asked))  # one passage each
+    assert [x.supported for x in s.sentences] == ["Mayor" not in r for r in (
+        next(r for k, r in replies.items() if k in t) for t in texts)]
+    assert "Mayor" not in s.text and s.text.count("[") == 3
     text = seed_store.text(s.article_ids[0])
     assert all(text[c.start:c.end] == c.quote for c in s.citations)
-    assert any("1,000 arrests" in c.quote for c in s.citations)  # re-cited if [3] was wrong
+    assert any("1,000 arrests" in c.quote for c in s.citations)  # cited to the passage it shortened
     assert len(s.key_facts) > 10
     stated = {f.text for f in s.key_facts if f.in_summary}  # what the shown summary states
     assert any("1,000" in t for t in stated) and not any("260" in t for t in stated)
+
+
+def test_a_summary_is_as_long_as_a_share_of_its_article_unless_a_length_is_asked_for(seed_store):
+    settings = seed_store.settings
+    assert sized(settings, 250).summary.max_sentences == 2  # 32 words: the least, two sentences
+    assert sized(settings, 400).summary.max_sentences == 3
+    assert sized(settings, 5000).summary.max_sentences == settings.summary.max_sentences
+    asked = settings.model_copy(update={"summary": settings.summary.model_copy(
+        update={"share": None, "max_sentences": 7})})
+    assert sized(asked, 250).summary.max_sentences == 7
 
 
 def test_a_key_fact_is_stated_by_its_value_or_its_speaker():
@@ -106,6 +139,9 @@ def test_fake_llm_topic_summary_spans_matching_articles(seed_store, fake_llm):
 def test_local_model_summary_of_seed(seed_store):
     s = summarize_article("Met Police", seed_store.settings, seed_store)
     assert not s.refused and 1 <= len([x for x in s.sentences if x.supported])
+    shown = [x for x in s.sentences if x.shown and x.kind == "claim"]
+    assert len(s.text.split()) <= 90 and len(shown) <= seed_store.settings.summary.max_sentences
+    assert "double its use" in s.passages[0].text  # the lead is chosen first
     text = seed_store.text(s.article_ids[0])
     for x in shown_claims(s):  # the tests' own oracle, not qa's checker
         assert x.spans and not digits_not_in(x.text, text), x
@@ -125,31 +161,34 @@ def test_key_figures_are_whole_phrases():
 def test_fake_llm_summary_hides_a_repeated_sentence(seed_store, fake_llm):
     """The same claim twice (the old summary repeated the public order team under [3] and [4]):
     the second is hidden with its reason, the first is shown."""
-    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=FakeLLM().enqueue("x"))
-    n = next(i for i, p in enumerate(s.passages, 1) if "48 to 63" in p.text)
-    same = f"The Met is also increasing its public order team from 48 to 63 officers [{n}]."
-    fake_llm.enqueue(f"{same} The Met is increasing its public order team from 48 to 63 officers [{n}].")
+    texts = chosen(seed_store)
+    same = "The Met will double its use of live facial recognition technology."
+    fake_llm.enqueue(same, "The Met will double its use of live facial recognition.",
+                     *["x"] * (len(texts) - 2))
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
-    first, second = s.sentences
+    first, second = s.sentences[:2]
     assert first.shown and not second.shown and "repeats sentence 1" in second.reason
-    assert s.text.count("48 to 63") == 1
+    assert s.text.count("double its use") == 1
 
 
 def test_fake_llm_summary_reads_the_chosen_sentences_not_the_article(seed_store, fake_llm):
-    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    n = len(chosen(seed_store))
+    fake_llm.enqueue(*["The Met will double its use of live facial recognition."] * n)
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     article = seed_store.text(s.article_ids[0])
     read = sum(p.end - p.start for p in s.passages)
-    assert read < 0.6 * len(article)
+    assert read < 0.4 * len(article)
     assert any("double its use" in p.text for p in s.passages)  # the lead
     assert any("1,000 arrests" in p.text for p in s.passages)  # the key figure
 
 
 def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_store, fake_llm):
-    """The model wrote more than asked: the lead stays, then the sentences in the order
-    written while they fit the sentence count and the word budget (a long one is skipped for a
-    shorter one after it); the rest are hidden, with why."""
-    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=FakeLLM().enqueue("x"))
+    """The model wrote more than asked (one call over whole chunks): the lead stays, then the
+    sentences in the order written while they fit the sentence count and the word budget (a
+    long one is skipped for a shorter one after it); the rest are hidden, with why."""
+    settings = seed_store.settings.model_copy(update={"summary": seed_store.settings.summary.model_copy(
+        update={"max_words": 40, "select": False})})
+    s = summarize_article("Met Police", settings, seed_store, complete=FakeLLM().enqueue("x"))
 
     def n(words: str) -> int:
         return next(i for i, p in enumerate(s.passages, 1) if words in p.text)
@@ -164,8 +203,6 @@ def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_st
         f"The tool is designed to help police identify and arrest suspects [{n('designed to help')}].",
     ])
     fake_llm.enqueue(draft)
-    settings = seed_store.settings.model_copy(update={"summary": seed_store.settings.summary.model_copy(
-        update={"max_words": 40})})
     s = summarize_article("Met Police", settings, seed_store, complete=fake_llm)
     shown = [x.text for x in s.sentences if x.shown]
     assert [t.split()[1] for t in shown] == ["Met", "facial", "Met", "liberties"]
@@ -174,31 +211,30 @@ def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_st
     assert "past 40 words" in why["The Met is a"] and "beyond the 4 sentences" in why["The tool is "]
 
 
-def test_fake_llm_summary_writes_no_more_than_its_word_budget_allows(seed_store, fake_llm):
-    """The model is stopped at twice the word budget in tokens (what is past it would be
-    hidden anyway); asking for more sentences raises the word budget with them."""
+def test_fake_llm_summary_writes_no_more_than_its_sentences_allow(seed_store, fake_llm):
+    """Each shortening call may write three times the words asked of a sentence; asking for a
+    length (sentences) decides the number of calls instead of the article's share."""
     from qa.service import Service, SummarizeRequest
 
     service = Service(seed_store.settings, seed_store, complete=fake_llm)
-    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    n = len(chosen(seed_store))
+    fake_llm.enqueue(*["The Met will double its use of live facial recognition."] * n)
     s = service.summarize(SummarizeRequest(article="Met Police"))
-    assert fake_llm.max_tokens[-1] == 2 * seed_store.settings.summary.max_words == 180
-    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
+    assert fake_llm.max_tokens == [3 * seed_store.settings.summary.sentence_words] * n == [42] * 4
+    fake_llm.enqueue(*["The Met will double its use of live facial recognition."] * 2)
     service.summarize(SummarizeRequest(article="Met Police", sentences=2))
-    assert fake_llm.max_tokens[-1] == 2 * 45
-    fake_llm.enqueue("The Met will double its use of live facial recognition [1].")
-    service.summarize(SummarizeRequest(article="Met Police", sentences=12))
-    assert fake_llm.max_tokens[-1] == seed_store.settings.summary.max_tokens == 320  # the cap
+    assert len(fake_llm.max_tokens) == n + 2
     assert s.text.startswith("The Met will double")
 
 
-def test_fake_llm_draft_stopped_mid_sentence_loses_only_its_unfinished_end(seed_store, fake_llm):
-    fake_llm.enqueue("The Met will double its use of live facial recognition [1]. "
-                     "Liberty raised concerns about")  # the token limit stopped it here
+def test_fake_llm_sentence_stopped_mid_way_is_left_out(seed_store, fake_llm):
+    n = len(chosen(seed_store))
+    fake_llm.enqueue("The Met will double its use of live facial recognition.",
+                     "Liberty raised concerns about",  # the token limit stopped it here
+                     *["The Met will double its use of live facial recognition."] * (n - 2))
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
-    assert len(s.sentences) == 1 and all("concerns about" not in x.text for x in s.sentences)
+    assert all("concerns about" not in x.text for x in s.sentences) and len(s.sentences) == n - 1
     assert "concerns about" not in s.text and s.text.startswith("The Met will double")
-    assert s.draft.endswith("concerns about")  # the model's draft is kept as written
 
 
 def test_an_unfinished_last_sentence_is_found_as_the_checker_splits_sentences():

@@ -41,8 +41,12 @@ def _has_words(phrase: str, text: str) -> bool:
 
 def multihop_match(prediction: str, gold: str) -> bool:
     """MultiHop-RAG's own answer metric (its qa_evaluate.py): the lower-cased prediction and
-    gold answer share at least one whitespace-separated word. Lenient: reported beside ours."""
-    return bool(set(prediction.lower().split()) & set(gold.lower().split()))
+    gold answer share at least one whitespace-separated word. Lenient: reported beside ours.
+    The original reads the prediction out of the model's 'The answer to the question is "X"'
+    (the quotes and the stop after them fall away); here the direct answer plays that part, so
+    its closing stop goes too ("Yes." is "yes", as the original would have read it)."""
+    bare = re.sub(r"[.!?]+$", "", prediction.strip())
+    return bool(set(bare.lower().split()) & set(gold.lower().split()))
 
 
 def facts_ok(groups: list[list[str]], answer: str) -> bool:

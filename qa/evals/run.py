@@ -131,10 +131,12 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
         "answer_rate": m.rate([not r.refused and r.error is None for r in answerable]),
     }
     golden = [r for r in rows if r.gold_answer]
-    # MultiHop-RAG's metric on what a user reads; a refusal reads as its "Insufficient information."
+    # MultiHop-RAG's metric on the direct answer (else the text); a refusal reads as its
+    # "Insufficient information."
     out["answer_accuracy_multihop_metric"] = m.rate([
-        r.error is None and m.multihop_match("insufficient information." if r.refused else r.answer,
-                                             r.gold_answer) for r in golden])
+        r.error is None and m.multihop_match(
+            "insufficient information." if r.refused else r.direct or r.answer, r.gold_answer)
+        for r in golden])
     pairs = [r.alce_before for r in ok if r.alce_before]
     out["citation_recall_before_check"] = m.rate([p[0] for p in pairs]) if pairs else None
     out["citation_precision_before_check"] = m.rate([p[1] for p in pairs]) if pairs else None
