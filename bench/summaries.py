@@ -220,6 +220,8 @@ def main() -> None:
 
         write_block(Path(args.write), " ".join(["python", "bench/summaries.py", *sys.argv[1:]]),
                     "\n".join(lines), collect(settings, n=args.n, sentences=settings.summary.max_sentences,
+                                              share=settings.summary.share,
+                                              sentence_words=settings.summary.sentence_words,
                                               evidence_tokens=settings.summary.evidence_tokens,
                                               judge=args.judge, before=args.before or "none"))
 

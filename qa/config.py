@@ -115,8 +115,8 @@ class SummarySettings(BaseModel):
                            "skipped for a shorter one after it).")
     share: float | None = Field(
         0.13, gt=0, le=1, description="A summary's length as a share of its articles' words: "
-        "sentences of ~16 words for that share, at least 2, at most `max_sentences` (a 400-word "
-        "article gets 3); unset (as when a length is asked for): `max_sentences`.")
+        "sentences of ~16 words for that share, at least 3, at most `max_sentences` (a 400-word "
+        "article gets 3, a 500-word one 4); unset (as when a length is asked for): `max_sentences`.")
     sentence_words: int = Field(
         14, ge=5, description="Words asked of each summary sentence when each chosen sentence is "
         "shortened by its own model call (`select`); the small model tends to write a few more.")

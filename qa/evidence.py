@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Scored", "as_passages", "score", "select", "with_context"]
 
-_LEANS = re.compile(r"^[\"“‘']?(he|she|they|it|its|this|that|these|those|his|her|their|but|and|"
-                    r"however|also|meanwhile|the (company|firm|group|minister|spokesperson|spokesman|"
-                    r"spokeswoman|report|move|decision|deal|plan))\b", re.IGNORECASE)
+_REFERS = (r"he|she|they|it|its|this|that|these|those|his|her|their|the (company|firm|group|"
+           r"minister|spokesperson|spokesman|spokeswoman|report|move|decision|deal|plan)")
+_LEANS = re.compile(rf"^[\"“‘']?({_REFERS}|but|and|however|also|meanwhile)\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(rf"^[\"“‘']?({_REFERS})\b", re.IGNORECASE)
 _ASKING = {"how", "many", "much", "does", "do", "did", "think", "say", "tell", "me", "please",
            "know", "want", "happened", "happen", "any", "some", "other", "whose", "whom", "is", "are"}
 RANK_WEIGHT = 0.05  # score lost per retrieval rank of the sentence's chunk
@@ -85,9 +86,11 @@ def select(question: str, passages: list[Passage], texts: dict[str, str], settin
     return as_passages(picked, scored, texts)
 
 
-def with_context(i: int, scored: Scored, texts: dict[str, str]) -> set[int]:
-    """Sentence i and the one before it when it leans on that one (see the module's notes)."""
-    return {i, *_leans_on(i, scored.cands, texts)}
+def with_context(i: int, scored: Scored, texts: dict[str, str], connectives: bool = True) -> set[int]:
+    """Sentence i and the one before it when it leans on that one (see the module's notes);
+    with `connectives` off, only when it refers back (he, it, the company): a summary
+    sentence opening with "However" is understood without what came before."""
+    return {i, *_leans_on(i, scored.cands, texts, _LEANS if connectives else _REFERS_BACK)}
 
 
 def as_passages(picked: set[int], scored: Scored, texts: dict[str, str]) -> list[Passage]:
@@ -147,11 +150,11 @@ def _pick(cands, scores, texts, budget: int, required: list[str]) -> set[int]:
     return picked
 
 
-def _leans_on(i: int, cands, texts) -> list[int]:
+def _leans_on(i: int, cands, texts, leans: re.Pattern = _LEANS) -> list[int]:
     """The sentence before cands[i] in its article, when cands[i] needs it to be understood
     and it is among the candidates."""
     p, s, _, _ = cands[i]
-    if not _LEANS.match(texts[p.article_id][s:s + 40]):
+    if not leans.match(texts[p.article_id][s:s + 40]):
         return []
     before = [j for j, (q, _, e, _) in enumerate(cands)
               if q.article_id == p.article_id and e <= s and not texts[p.article_id][e:s].strip()]

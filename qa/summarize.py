@@ -114,26 +114,31 @@ def marked(facts: list[KeyFact], summary: Summary) -> list[KeyFact]:
     return [f.model_copy(update={"in_summary": stated(f, text)}) for f in facts]
 
 
-_SPEECH = re.compile(r"[\"“”]|\b(said|says|told|warned|added|according to)\b", re.IGNORECASE)
+# Who said what, and how people reacted: a news summary gives the reaction after the news.
+_SPEECH = re.compile(r"[\"“”]|\b(said|says|told|warned|added|according to|concerns?|concerned|"
+                     r"critici[sz]\w*|condemn\w*|oppos\w*|objected|objections?|welcomed|praised)\b",
+                     re.IGNORECASE)
 
 
 def newsworthy(sentence: str) -> float:
-    """What a summary prefers beside relevance to the subject: figures and quotations."""
+    """What a summary prefers beside relevance to the subject: figures, and quotations and
+    reactions."""
     return 0.2 * bool(number_values(sentence)) + 0.2 * bool(_SPEECH.search(sentence))
 
 
 WORDS_PER_SENTENCE = 16  # a short news sentence, for the number of sentences of a sized summary
+MIN_SENTENCES = 3  # the news, a consequence, a reaction: the least a sized summary has
 REDUNDANCY = 0.5  # score a sentence loses per unit of cosine to the closest one already chosen
 
 
 def sized(settings: Settings, words: int) -> Settings:
     """Settings whose summary has `share` of the articles' words, in sentences of about
-    WORDS_PER_SENTENCE words (at least two, at most `max_sentences`); unchanged when `share`
-    is unset."""
+    WORDS_PER_SENTENCE words (at least MIN_SENTENCES, at most `max_sentences`); unchanged when
+    `share` is unset."""
     cfg = settings.summary
     if cfg.share is None:
         return settings
-    n = min(cfg.max_sentences, max(2, round(cfg.share * words / WORDS_PER_SENTENCE)))
+    n = min(cfg.max_sentences, max(MIN_SENTENCES, round(cfg.share * words / WORDS_PER_SENTENCE)))
     return settings.model_copy(update={"summary": cfg.model_copy(update={"max_sentences": n})})
 
 
@@ -143,7 +148,7 @@ def choose(subject: str, passages: list[Passage], store: Store, settings: Settin
     subject (title or topic) as the question, figures and quotes preferred (`newsworthy`);
     the article's lead first when `lead`; then the best-scoring sentence less REDUNDANCY x its
     cosine to the closest chosen one (a sentence that says something new beats a second
-    telling of the lead), with the sentence it leans on; until `evidence_tokens` are spent
+    telling of the lead), with the sentence it refers back to; until `evidence_tokens` are spent
     and, for one article (`lead`), one passage for each sentence the summary will have. A
     topic's passages fill the budget, the new first, so that what several articles report
     alike is there to be cited to all of them."""
@@ -161,7 +166,7 @@ def choose(subject: str, passages: list[Passage], store: Store, settings: Settin
             break
         i = queue.pop() if queue else max(rest, key=lambda i: scored.scores[i] - REDUNDANCY * max(
             (float(scored.vecs[i] @ scored.vecs[j]) for j in chosen), default=0.0))
-        grown = chosen | evidence.with_context(i, scored, texts)
+        grown = chosen | evidence.with_context(i, scored, texts, connectives=False)
         if chosen and sum(map(prompts.passage_tokens, evidence.as_passages(
                 grown, scored, texts))) > cfg.evidence_tokens:
             break

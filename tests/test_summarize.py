@@ -61,8 +61,9 @@ def test_the_seed_summary_chooses_the_lead_and_the_news_not_a_retelling_of_the_l
     texts = chosen(seed_store)
     assert len(texts) == 4 and "double its use" in texts[0]  # the lead first
     joined = " ".join(texts)
-    assert "1,000 arrests" in joined and "£260 million" in joined and "Whelton" in joined
+    assert "1,000 arrests" in joined and "£260 million" in joined and "Liberty raised concerns" in joined
     assert "four times a week" not in joined  # the lead's detail, not news of its own
+    assert "90 officers" not in joined  # "However, ... Liberty raised concerns" needs no sentence before it
 
 
 def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store, fake_llm):
@@ -89,8 +90,8 @@ def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store
 
 def test_a_summary_is_as_long_as_a_share_of_its_article_unless_a_length_is_asked_for(seed_store):
     settings = seed_store.settings
-    assert sized(settings, 250).summary.max_sentences == 2  # 32 words: the least, two sentences
-    assert sized(settings, 400).summary.max_sentences == 3
+    assert sized(settings, 250).summary.max_sentences == 3  # the least: news, consequence, reaction
+    assert sized(settings, 400).summary.max_sentences == 3 and sized(settings, 500).summary.max_sentences == 4
     assert sized(settings, 5000).summary.max_sentences == settings.summary.max_sentences
     asked = settings.model_copy(update={"summary": settings.summary.model_copy(
         update={"share": None, "max_sentences": 7})})
