@@ -55,3 +55,14 @@ def test_dev_corpus_chunks_are_exact_spans():
     for line in (MULTIHOP / "articles.jsonl").open():
         n += len(_check_chunks(json.loads(line)["text"].strip(), ChunkingSettings()))
     assert n > 326
+
+
+def test_a_paragraph_with_no_capital_letter_is_split_at_its_stops():
+    """Text lower-cased by its publisher (XSum's BBC articles): no capital can mark the next
+    sentence, so a stop before a word ends one, unless it ends an abbreviation; a paragraph
+    with capitals keeps the capital rule."""
+    text = "the watchdog took apple to court. it said e.g. the ipad was sold. mr smith agreed."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "the watchdog took apple to court.", "it said e.g. the ipad was sold.", "mr smith agreed."]
+    cased = "He went to the U.K. office. it was late."
+    assert [cased[s:e] for s, e in split_sentences(cased)] == [cased]
