@@ -1,9 +1,11 @@
 """Cited summaries of one article or of a topic across articles.
 
-The model writes the prose, with [n] citations to numbered passages, and every sentence is
-checked like an answer's. Key facts (figures and quotations with their speakers) are taken
-from the article text itself, so they are exact by construction. Inputs larger than the
-token budget are summarised in parts and merged (map-reduce).
+An article's summary: the sentences that carry the news are chosen first (`choose`: the lead,
+then what says something new), the model shortens each to one sentence in its own call, cited
+to the sentence it shortened, and every sentence is checked like an answer's. A topic's
+summary is written in one call over the chosen passages of its articles (in parts and merged
+when they are over the token budget). Key facts (figures and quotations with their speakers)
+are taken from the article text itself, so they are exact by construction.
 """
 
 from __future__ import annotations
