@@ -111,8 +111,9 @@ def summarize_query(query: str, settings: Settings, store: Store, *, filters: Fi
 
 
 def marked(facts: list[KeyFact], summary: Summary) -> list[KeyFact]:
-    """The key facts, each marked with whether the summary's shown text states it."""
-    text = "" if summary.refused else summary.text
+    """The key facts, each marked with whether the summary's shown text states it (its
+    citation markers left out: "[2]" does not state "two days")."""
+    text = "" if summary.refused else _MARKERS.sub("", summary.text)
     return [f.model_copy(update={"in_summary": stated(f, text)}) for f in facts]
 
 

@@ -88,6 +88,18 @@ def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store
     assert any("1,000" in t for t in stated) and not any("260" in t for t in stated)
 
 
+def test_citation_markers_state_no_key_fact():
+    from qa.keyfacts import KeyFact
+    from qa.summarize import Summary, marked
+
+    fact = KeyFact(kind="figure", text="four times a week over two days", article_id="a", start=0,
+                   end=1, quote="")
+    summary = Summary(subject="s", text="The Met faces a shortfall [2]. Arrests rose [4].")
+    assert marked([fact], summary)[0].in_summary is False
+    summary = Summary(subject="s", text="It ran four times a week over two days [1].")
+    assert marked([fact], summary)[0].in_summary is True
+
+
 def test_a_summary_is_as_long_as_a_share_of_its_article_unless_a_length_is_asked_for(seed_store):
     settings = seed_store.settings
     assert sized(settings, 250).summary.max_sentences == 3  # the least: news, consequence, reaction
