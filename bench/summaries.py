@@ -139,7 +139,7 @@ def measure(store: Store, settings: Settings, article: dict, judge: Settings) ->
     wall = time.perf_counter() - t
     shown = [x.text for x in s.sentences if x.shown and x.kind == "claim"]
     figures = [f for f in s.key_facts if f.kind == "figure"][:5]
-    values = number_values(s.text)
+    values = number_values(re.sub(r"\[\d+\]", "", s.text))  # a marker "[2]" states no figure
     covered = sum(bool(number_values(f.text)) and number_values(f.text) <= values for f in figures)
     return {"title": s.subject[:50], "words": len(s.text.split()), "refused": s.refused,
             "compression": len(s.text) / article["chars"], "dup": duplicates(shown),
