@@ -162,7 +162,7 @@ def summarize(
     flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
     sentences: Annotated[Optional[int], typer.Option(
         "--sentences", min=1, max=30, help="How many sentences (default: as the article's length "
-        "suggests, 2 to QA_SUMMARY__MAX_SENTENCES).")] = None,
+        "suggests, 3 to QA_SUMMARY__MAX_SENTENCES).")] = None,
     source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
     until: UntilOpt = None,
 ):

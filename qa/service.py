@@ -54,7 +54,7 @@ class SummarizeRequest(BaseModel):
     filters: Filters = Field(default_factory=Filters, description="For a topic: outlet, dates.")
     sentences: int | None = Field(
         None, ge=1, le=30, description="How many sentences (default: a share of the article's "
-        "words, QA_SUMMARY__SHARE, 2 to QA_SUMMARY__MAX_SENTENCES).")
+        "words, QA_SUMMARY__SHARE, 3 to QA_SUMMARY__MAX_SENTENCES).")
     policy: Literal["remove", "flag"] | None = None
 
 
