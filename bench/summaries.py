@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -45,7 +44,7 @@ SHARED = ROOT.parent / "shared" / "data" / "multihop-rag-dev"
 
 from bench import before  # noqa: E402
 from qa import prompts  # noqa: E402
-from qa.cite import content_words  # noqa: E402
+from qa.cite import content_words, parse_markers, split_answer  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.ingest import SEEDS, ingest  # noqa: E402
 from qa.llm import local_llama, reset_local_state, yes_probability  # noqa: E402
@@ -107,7 +106,8 @@ def calls(settings: Settings, summary: Summary) -> list[tuple[list[dict], str]]:
     from qa.summarize import _groups, shorten_messages
 
     if settings.summary.select:  # one call a chosen passage, each writing sentence [k]
-        said = {int(k): text for text, k in re.findall(r"(.*?)\s*\[(\d+)\]\s*", summary.draft)}
+        sentences, _ = split_answer(summary.draft, len(summary.passages))
+        said = {x.citations[0]: x.text for x in sentences if x.citations}
         return [(shorten_messages(p, settings.summary.sentence_words), said.get(k, ""))
                 for k, p in enumerate(summary.passages, 1)]
     groups = _groups(summary.passages, settings.summary.token_budget) if summary.parts > 1 else [
@@ -139,7 +139,7 @@ def measure(store: Store, settings: Settings, article: dict, judge: Settings) ->
     wall = time.perf_counter() - t
     shown = [x.text for x in s.sentences if x.shown and x.kind == "claim"]
     figures = [f for f in s.key_facts if f.kind == "figure"][:5]
-    values = number_values(re.sub(r"\[\d+\]", "", s.text))  # a marker "[2]" states no figure
+    values = number_values(parse_markers(s.text, len(s.passages))[0])  # "[2]" states no figure
     covered = sum(bool(number_values(f.text)) and number_values(f.text) <= values for f in figures)
     return {"title": s.subject[:50], "words": len(s.text.split()), "refused": s.refused,
             "compression": len(s.text) / article["chars"], "dup": duplicates(shown),

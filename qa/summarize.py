@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from qa import evidence, prompts
 from qa.answer import check_draft, default_complete
-from qa.cite import citations_of, content_words, finished, render_sentences
+from qa.cite import citations_of, content_words, finished, parse_markers, render_sentences
 from qa.config import Settings, SummarySettings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract, stated
@@ -113,7 +113,7 @@ def summarize_query(query: str, settings: Settings, store: Store, *, filters: Fi
 def marked(facts: list[KeyFact], summary: Summary) -> list[KeyFact]:
     """The key facts, each marked with whether the summary's shown text states it (its
     citation markers left out: "[2]" does not state "two days")."""
-    text = "" if summary.refused else _MARKERS.sub("", summary.text)
+    text = "" if summary.refused else parse_markers(summary.text, len(summary.passages))[0]
     return [f.model_copy(update={"in_summary": stated(f, text)}) for f in facts]
 
 
@@ -161,20 +161,21 @@ def choose(subject: str, passages: list[Passage], store: Store, settings: Settin
         return passages
     cfg = settings.summary
     chosen: set[int] = set()
+    out: list[Passage] = []  # the chosen sentences as passages
     queue = [0] if lead else []  # the first sentence of the first passage: the article's lead
     most = cfg.max_sentences if lead else len(scored.cands)
-    while len(evidence.as_passages(chosen, scored, texts)) < most:
+    while len(out) < most:
         rest = [i for i in range(len(scored.cands)) if i not in chosen]
         if not rest:
             break
         i = queue.pop() if queue else max(rest, key=lambda i: scored.scores[i] - REDUNDANCY * max(
             (float(scored.vecs[i] @ scored.vecs[j]) for j in chosen), default=0.0))
         grown = chosen | evidence.with_context(i, scored, texts, connectives=False)
-        if chosen and sum(map(prompts.passage_tokens, evidence.as_passages(
-                grown, scored, texts))) > cfg.evidence_tokens:
+        grown_out = evidence.as_passages(grown, scored, texts)
+        if chosen and sum(map(prompts.passage_tokens, grown_out)) > cfg.evidence_tokens:
             break
-        chosen = grown
-    return evidence.as_passages(chosen, scored, texts)
+        chosen, out = grown, grown_out
+    return out
 
 
 def drop_repeats(kept: list[Sentence], threshold: float = 0.6) -> list[Sentence]:
@@ -276,13 +277,12 @@ def shorten(passages: list[Passage], settings: Settings, complete: Complete, usa
             progress(f"shortening sentence {k} of {len(passages)}")
         raw = "".join(complete(settings, shorten_messages(p, words), max_tokens=3 * words,
                                usage=usage)).strip().splitlines()
-        sentence = _MARKERS.sub("", raw[0]).strip() if raw else ""
+        sentence = parse_markers(raw[0], len(passages))[0] if raw else ""
         if _ENDED.search(sentence):  # else the token limit stopped it mid-way
             out.append(f"{sentence} [{k}]")
     return " ".join(out)
 
 
-_MARKERS = re.compile(r"\s*(\[\d+\])+")
 _ENDED = re.compile(r"[.!?…][\"'”’)]*$")
 
 
