@@ -108,8 +108,8 @@ def calls(settings: Settings, summary: Summary) -> list[tuple[list[dict], str]]:
     if settings.summary.select:  # one call a chosen passage, each writing sentence [k]
         sentences, _ = split_answer(summary.draft, len(summary.passages))
         said = {x.citations[0]: x.text for x in sentences if x.citations}
-        return [(shorten_messages(p, settings.summary.sentence_words), said.get(k, ""))
-                for k, p in enumerate(summary.passages, 1)]
+        return [(shorten_messages(summary.passages, k, settings.summary.sentence_words),
+                 said.get(k, "")) for k in range(1, len(summary.passages) + 1)]
     groups = _groups(summary.passages, settings.summary.token_budget) if summary.parts > 1 else [
         list(range(1, len(summary.passages) + 1))]
     share = summary.draft[: len(summary.draft) // len(groups)]

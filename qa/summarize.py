@@ -238,14 +238,18 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     usage: dict[str, int] = {}
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    read = passages  # what the model reads, and the check with it
     if template == "summary" and cfg.select:  # an article's chosen sentences, each shortened
-        draft, parts = shorten(passages, settings, complete, usage, progress), len(passages)
+        # without the title: beside it, the small model wrote the title's words back
+        # ("expand" for the text's "double")
+        read = [p.model_copy(update={"title": "", "source": ""}) for p in passages]
+        draft, parts = shorten(read, settings, complete, usage, progress), len(passages)
     else:
         draft, parts = _write(passages, template, values, settings, complete, usage, progress)
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
     # a draft stopped at its token limit loses its unfinished end (the model's draft is kept)
-    sentences, kept, texts, checked_by = check_draft(finished(draft), passages, store, settings,
+    sentences, kept, texts, checked_by = check_draft(finished(draft), read, store, settings,
                                                      complete)
     timings["check"] = time.perf_counter() - t
     kept = pick(drop_repeats(kept), cfg.max_sentences, cfg.max_words)
@@ -257,12 +261,13 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    usage=usage)
 
 
-def shorten_messages(passage: Passage, words: int) -> list[dict]:
-    """The prompt that shortens one chosen passage to one sentence. It holds the passage's text
-    alone: with the title beside it, the small model wrote the title back instead."""
-    return [{"role": "system", "content": prompts.load("system")},
-            {"role": "user", "content": prompts.render("summary_sentence", text=passage.text,
-                                                       words=str(words))}]
+def shorten_messages(passages: list[Passage], n: int, words: int) -> list[dict]:
+    """The prompt that shortens chosen passage n to one sentence. It holds all the chosen
+    passages, laid out as the support check lays them out, so the calls and the check share
+    one prefix that llama.cpp reads once; each call then reads its instruction and its own
+    passage's text again (asked for "passage n" alone, the small model shortened another)."""
+    return prompts.messages("summary_sentence", passages, n=str(n), words=str(words),
+                            text=passages[n - 1].text)
 
 
 def shorten(passages: list[Passage], settings: Settings, complete: Complete, usage: dict,
@@ -272,10 +277,10 @@ def shorten(passages: list[Passage], settings: Settings, complete: Complete, usa
     unfinished (no stop at its end: the token limit cut it) is left out."""
     words = settings.summary.sentence_words
     out = []
-    for k, p in enumerate(passages, 1):
+    for k in range(1, len(passages) + 1):
         if progress:
             progress(f"shortening sentence {k} of {len(passages)}")
-        raw = "".join(complete(settings, shorten_messages(p, words), max_tokens=3 * words,
+        raw = "".join(complete(settings, shorten_messages(passages, k, words), max_tokens=3 * words,
                                usage=usage)).strip().splitlines()
         sentence = parse_markers(raw[0], len(passages))[0] if raw else ""
         if _ENDED.search(sentence):  # else the token limit stopped it mid-way

@@ -76,7 +76,10 @@ def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     assert s.parts == len(texts) == len(fake_llm.history)
     asked = [m[-1]["content"] for m in fake_llm.history]
-    assert all(t in a and "at most 14 words" in a for t, a in zip(texts, asked))  # one passage each
+    # one call a chosen passage, each over all of them (one prefix, read once), naming its own
+    assert all(f"(passage {k} above)" in a and "at most 14 words" in a and all(t in a for t in texts)
+               and a.endswith(f"Text: {t}") for k, (t, a) in enumerate(zip(texts, asked), 1))
+    assert all("Met Police to Expand" not in a for a in asked)  # nor its title (it wrote it back)
     assert [x.supported for x in s.sentences] == ["Mayor" not in r for r in (
         next(r for k, r in replies.items() if k in t) for t in texts)]
     assert "Mayor" not in s.text and s.text.count("[") == 3
