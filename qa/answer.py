@@ -247,8 +247,9 @@ class DraftChecker:
     gap: shown as such, not checked, and not a reason to discard the rest of the answer.
 
     With the model's verdict on (qa.support), the sentences the rules pass are put to the
-    model too; the local model cannot be asked while it is still writing, so then every
-    sentence is checked, and handed out, once the draft is done. `checked_by` tells how they were checked."""
+    model too; the local model cannot be asked while it is still writing, so then the
+    sentences are checked once the draft is done, and each is handed out as soon as its own
+    check (and those of the sentences before it) is done. `checked_by` tells how they were checked."""
 
     def __init__(self, passages: list[Passage], store: Store, settings: Settings,
                  complete: Complete, on_sentence: Callable[[Sentence], None] | None = None):
@@ -278,9 +279,10 @@ class DraftChecker:
         """(all sentences, those to show, article texts, dropped citations); the sentences not
         handed out yet (the last one, at least) go to on_sentence now."""
         sentences, dropped = split_answer(raw, len(self.passages))
+        if self.on_sentence is not None:  # each shown once it and those before it are checked
+            for i in range(self.shown + 1, len(sentences) + 1):
+                self._hand_out(self._check(sentences[:i]))
         sentences = self._check(sentences)
-        if self.on_sentence is not None:
-            self._hand_out(sentences)
         for s in sentences:
             s.shown = self._shows(s)
         return sentences, [s for s in sentences if s.shown], self.texts, dropped

@@ -298,3 +298,23 @@ def test_fake_llm_a_choice_between_opposites_is_answered_with_the_word_that_hold
     assert f"P(consistent) {th - 0.2:.2f} below {th:.2f}" in ans.sentences[0].reason
     assert "remained consistent?" in fake_llm.history[1][-1]["content"]
     assert "inconsistent" not in fake_llm.history[1][-1]["content"]
+
+
+def test_fake_llm_local_model_sentences_are_shown_one_by_one_as_each_passes_its_check(seed_store, fake_llm):
+    """The local model is asked about the sentences only once its draft is done; the first is
+    shown as soon as its own P(yes) is read, before the model is asked about the second."""
+    settings = seed_store.settings.model_copy(deep=True)
+    settings.model = "local/qwen2.5-coder-1.5b"
+    n = cite_n(seed_store, Q, "1,000 arrests", settings)
+    fake_llm.enqueue(f"The Met said live facial recognition had led to more than 1,000 arrests [{n}]. "
+                     f"Charges or cautions followed in 773 of those cases [{n}].")
+    fake_llm.enqueue_probability(0.9, 0.9, 0.9, 0.9)  # the gate, the first claim (twice), the second
+    events: list[str] = []
+    scorer = fake_llm.yes_probability
+    fake_llm.yes_probability = lambda s, m: events.append("asked: " + m[-1]["content"][-200:]) or scorer(s, m)
+    ans = ask(Q, settings, seed_store, complete=fake_llm,
+              on_sentence=lambda s: events.append("shown: " + s.text))
+    assert [s.supported for s in ans.sentences] == [True, True] and ans.checked_by == "rules+model"
+    shown = [i for i, e in enumerate(events) if e.startswith("shown")]
+    asked_second = [i for i, e in enumerate(events) if e.startswith("asked") and "773" in e]
+    assert len(shown) == 2 and "1,000" in events[shown[0]] and shown[0] < asked_second[0] < shown[1]
