@@ -44,7 +44,7 @@ SHARED = ROOT.parent / "shared" / "data" / "multihop-rag-dev"
 
 from bench import before  # noqa: E402
 from qa import prompts  # noqa: E402
-from qa.cite import content_words, parse_markers  # noqa: E402
+from qa.cite import content_words, parse_markers, split_answer  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.ingest import SEEDS, ingest  # noqa: E402
 from qa.llm import local_llama, reset_local_state, yes_probability  # noqa: E402
@@ -105,9 +105,11 @@ def calls(settings: Settings, summary: Summary) -> list[tuple[list[dict], str]]:
     """The summary's model calls as (prompt, what it wrote), for llama.cpp alone to repeat."""
     from qa.summarize import _groups, shorten_messages
 
-    if settings.summary.select:  # one call: a line for each chosen passage
-        read = [p.model_copy(update={"title": "", "source": ""}) for p in summary.passages]
-        return [(shorten_messages(read, settings.summary.sentence_words), summary.draft)]
+    if settings.summary.select:  # one call a chosen passage, each writing sentence [k]
+        sentences, _ = split_answer(summary.draft, len(summary.passages))
+        said = {x.citations[0]: x.text for x in sentences if x.citations}
+        return [(shorten_messages(p, settings.summary.sentence_words), said.get(k, ""))
+                for k, p in enumerate(summary.passages, 1)]
     groups = _groups(summary.passages, settings.summary.token_budget) if summary.parts > 1 else [
         list(range(1, len(summary.passages) + 1))]
     share = summary.draft[: len(summary.draft) // len(groups)]

@@ -1,8 +1,8 @@
 """Cited summaries of one article or of a topic across articles.
 
 An article's summary: the sentences that carry the news are chosen first (`choose`: the lead,
-then what says something new), the model shortens each to one sentence (one line each, in one
-call), cited to the sentence it shortened, and every sentence is checked like an answer's. A topic's
+then what says something new), the model shortens each to one sentence in its own call, cited
+to the sentence it shortened, and every sentence is checked like an answer's. A topic's
 summary is written in one call over the chosen passages of its articles (in parts and merged
 when they are over the token budget). Key facts (figures and quotations with their speakers)
 are taken from the article text itself, so they are exact by construction.
@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from qa import evidence, prompts
 from qa.answer import check_draft, default_complete
-from qa.chunking import split_sentences
 from qa.cite import citations_of, content_words, finished, parse_markers, render_sentences
 from qa.config import Settings, SummarySettings
 from qa.errors import NotFound
@@ -42,8 +41,8 @@ class Summary(BaseModel):
     article_ids: list[str] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     draft: str = ""
-    parts: int = Field(1, description="Model calls that wrote the draft: the map step's parts "
-                       "(1 = one call).")
+    parts: int = Field(1, description="Model calls that wrote the draft: one a chosen sentence "
+                       "shortened, or the map step's parts (1 = one call).")
     model: str = ""
     checked_by: str = Field("", description="How the sentences were checked (as in an answer).")
     timings: dict[str, float] = Field(default_factory=dict)
@@ -239,18 +238,14 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     usage: dict[str, int] = {}
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    read = passages  # what the model reads, and the check with it
     if template == "summary" and cfg.select:  # an article's chosen sentences, each shortened
-        # without the title: beside it, the small model wrote the title's words back
-        # ("expand" for the text's "double")
-        read = [p.model_copy(update={"title": "", "source": ""}) for p in passages]
-        draft, parts = shorten(read, settings, complete, usage, progress), 1
+        draft, parts = shorten(passages, settings, complete, usage, progress), len(passages)
     else:
         draft, parts = _write(passages, template, values, settings, complete, usage, progress)
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
     # a draft stopped at its token limit loses its unfinished end (the model's draft is kept)
-    sentences, kept, texts, checked_by = check_draft(finished(draft), read, store, settings,
+    sentences, kept, texts, checked_by = check_draft(finished(draft), passages, store, settings,
                                                      complete)
     timings["check"] = time.perf_counter() - t
     kept = pick(drop_repeats(kept), cfg.max_sentences, cfg.max_words)
@@ -262,38 +257,30 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
                    usage=usage)
 
 
-def shorten_messages(passages: list[Passage], words: int) -> list[dict]:
-    """The prompt that shortens each chosen passage to one sentence, laid out as the support
-    check lays out the passages, so the check reads only its claims after it."""
-    return prompts.messages("summary_shorten", passages, words=str(words))
-
-
-_LINE = re.compile(r"^\W*\[\s*(\d+)\s*\]\W*(.+)$")  # "[2] The Met faces ..." (or "- [2]: ...")
+def shorten_messages(passage: Passage, words: int) -> list[dict]:
+    """The prompt that shortens one chosen passage to one sentence. It holds the passage's text
+    alone: with the title beside it, the small model wrote the title back instead."""
+    return [{"role": "system", "content": prompts.load("system")},
+            {"role": "user", "content": prompts.render("summary_sentence", text=passage.text,
+                                                       words=str(words))}]
 
 
 def shorten(passages: list[Passage], settings: Settings, complete: Complete, usage: dict,
             progress) -> str:
-    """The draft: each chosen passage shortened to one sentence, one line each, in one model
-    call; a line's sentences are cited to the passage whose number opens it ([k] is the
-    passage shortened).
-    A line the model leaves unfinished (no stop at its end: the token limit cut it), a second
-    line for a passage, or one for no passage is left out."""
+    """The draft: each chosen passage shortened to one sentence by its own model call, cited
+    to it by construction ([k] is the passage shortened). A sentence the model leaves
+    unfinished (no stop at its end: the token limit cut it) is left out."""
     words = settings.summary.sentence_words
-    if progress:
-        progress(f"shortening the {len(passages)} chosen sentences")
-    raw = "".join(complete(settings, shorten_messages(passages, words),
-                           max_tokens=len(passages) * (3 * words + 4), usage=usage))
-    out: dict[int, str] = {}
-    for line in raw.splitlines():
-        m = _LINE.match(line.strip())
-        if not m or not 1 <= int(m.group(1)) <= len(passages) or int(m.group(1)) in out:
-            continue
-        text = parse_markers(m.group(2), len(passages))[0].strip()
-        if _ENDED.search(text):  # else the token limit stopped it mid-way
-            # each sentence of the line cited (it may hold two, the shortening and a quote)
-            out[int(m.group(1))] = " ".join(f"{text[a:b].strip()} [{m.group(1)}]"
-                                            for a, b in split_sentences(text))
-    return " ".join(out[k] for k in sorted(out))
+    out = []
+    for k, p in enumerate(passages, 1):
+        if progress:
+            progress(f"shortening sentence {k} of {len(passages)}")
+        raw = "".join(complete(settings, shorten_messages(p, words), max_tokens=3 * words,
+                               usage=usage)).strip().splitlines()
+        sentence = parse_markers(raw[0], len(passages))[0] if raw else ""
+        if _ENDED.search(sentence):  # else the token limit stopped it mid-way
+            out.append(f"{sentence} [{k}]")
+    return " ".join(out)
 
 
 _ENDED = re.compile(r"[.!?…][\"'”’)]*$")

@@ -49,11 +49,6 @@ def test_resolve_article_by_id_title_prefix_and_path(seed_store, seed):
         resolve_article(seed_store, "no such title")
 
 
-def lines(*sentences: str) -> str:
-    """A shortening reply: one line for each chosen passage, opened by its number."""
-    return "\n".join(f"[{k}] {x}" for k, x in enumerate(sentences, 1))
-
-
 def chosen(store) -> list[str]:
     """The seed's chosen passages, as summarize_article chooses them (no model needed)."""
     (row,) = store.list_articles()
@@ -77,16 +72,11 @@ def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store
                "£260 million": "The Mayor of London welcomed the plan.",
                "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests [3].",
                "Whelton": "Charlie Whelton said the expansion was incredibly concerning."}
-    lines = [f"[{k}] " + next(r for w, r in replies.items() if w in t) for k, t in enumerate(texts, 1)]
-    # a second line for passage 2, a line for no passage and one cut off by the token limit: left out
-    fake_llm.enqueue("\n".join([*lines, "[2] The Met said so again.", "[9] Nothing.", "[4] The Met is"]))
+    fake_llm.enqueue(*[next(r for k, r in replies.items() if k in t) for t in texts])
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
-    assert s.parts == 1
-    (asked,) = [m[-1]["content"] for m in fake_llm.history[:1]]
-    # one call over all the chosen passages (the prefix the check reads too), without the title
-    assert "Shorten each passage above" in asked and "at most 14 words" in asked
-    assert all(t in asked for t in texts) and "Met Police to Expand" not in asked
-    assert all(m[-1]["content"].startswith(asked.split("Shorten")[0]) for m in fake_llm.history[1:])
+    assert s.parts == len(texts) == len(fake_llm.history)
+    asked = [m[-1]["content"] for m in fake_llm.history]
+    assert all(t in a and "at most 14 words" in a for t, a in zip(texts, asked))  # one passage each
     assert [x.supported for x in s.sentences] == ["Mayor" not in r for r in (
         next(r for k, r in replies.items() if k in t) for t in texts)]
     assert "Mayor" not in s.text and s.text.count("[") == 3
@@ -186,8 +176,8 @@ def test_fake_llm_summary_hides_a_repeated_sentence(seed_store, fake_llm):
     the second is hidden with its reason, the first is shown."""
     texts = chosen(seed_store)
     same = "The Met will double its use of live facial recognition technology."
-    fake_llm.enqueue(lines(same, "The Met will double its use of live facial recognition.",
-                           *["x"] * (len(texts) - 2)))
+    fake_llm.enqueue(same, "The Met will double its use of live facial recognition.",
+                     *["x"] * (len(texts) - 2))
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     first, second = s.sentences[:2]
     assert first.shown and not second.shown and "repeats sentence 1" in second.reason
@@ -196,7 +186,7 @@ def test_fake_llm_summary_hides_a_repeated_sentence(seed_store, fake_llm):
 
 def test_fake_llm_summary_reads_the_chosen_sentences_not_the_article(seed_store, fake_llm):
     n = len(chosen(seed_store))
-    fake_llm.enqueue(lines(*["The Met will double its use of live facial recognition."] * n))
+    fake_llm.enqueue(*["The Met will double its use of live facial recognition."] * n)
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     article = seed_store.text(s.article_ids[0])
     read = sum(p.end - p.start for p in s.passages)
@@ -235,27 +225,26 @@ def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_st
 
 
 def test_fake_llm_summary_writes_no_more_than_its_sentences_allow(seed_store, fake_llm):
-    """The shortening call may write three times the words asked of a sentence for each chosen
-    sentence; asking for a length (sentences) decides how many are chosen instead of the
-    article's share."""
+    """Each shortening call may write three times the words asked of a sentence; asking for a
+    length (sentences) decides the number of calls instead of the article's share."""
     from qa.service import Service, SummarizeRequest
 
     service = Service(seed_store.settings, seed_store, complete=fake_llm)
     n = len(chosen(seed_store))
-    fake_llm.enqueue(lines(*["The Met will double its use of live facial recognition."] * n))
+    fake_llm.enqueue(*["The Met will double its use of live facial recognition."] * n)
     s = service.summarize(SummarizeRequest(article="Met Police"))
-    assert fake_llm.max_tokens == [n * (3 * seed_store.settings.summary.sentence_words + 4)] == [4 * 46]
-    fake_llm.enqueue(lines(*["The Met will double its use of live facial recognition."] * 2))
+    assert fake_llm.max_tokens == [3 * seed_store.settings.summary.sentence_words] * n == [42] * 4
+    fake_llm.enqueue(*["The Met will double its use of live facial recognition."] * 2)
     service.summarize(SummarizeRequest(article="Met Police", sentences=2))
-    assert fake_llm.max_tokens[-1] == 2 * 46
+    assert len(fake_llm.max_tokens) == n + 2
     assert s.text.startswith("The Met will double")
 
 
 def test_fake_llm_sentence_stopped_mid_way_is_left_out(seed_store, fake_llm):
     n = len(chosen(seed_store))
-    fake_llm.enqueue(lines("The Met will double its use of live facial recognition.",
-                           "Liberty raised concerns about",  # the token limit stopped it here
-                           *["The Met will double its use of live facial recognition."] * (n - 2)))
+    fake_llm.enqueue("The Met will double its use of live facial recognition.",
+                     "Liberty raised concerns about",  # the token limit stopped it here
+                     *["The Met will double its use of live facial recognition."] * (n - 2))
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     assert all("concerns about" not in x.text for x in s.sentences) and len(s.sentences) == n - 1
     assert "concerns about" not in s.text and s.text.startswith("The Met will double")
@@ -268,13 +257,3 @@ def test_an_unfinished_last_sentence_is_found_as_the_checker_splits_sentences():
         "It ran in the U.K. and France [1]."  # not cut after the abbreviation
     assert finished("It rose. [2] It fell [1]") == "It rose. [2] It fell [1]"  # a marker ends one
     assert finished("no stop at all") == "no stop at all"
-
-
-def test_fake_llm_each_sentence_of_a_shortened_line_is_cited_to_its_passage(seed_store, fake_llm):
-    """A line may hold two sentences (the shortening and a quote): both cite its passage."""
-    from qa.summarize import shorten
-
-    passages = seed_store.article_passages(seed_store.find_articles("Met Police")[0]["id"])[:2]
-    fake_llm.enqueue('[1] The Met will double it.\n[2] Liberty objected. Mr Whelton said: "No."')
-    draft = shorten(passages, seed_store.settings, fake_llm, {}, None)
-    assert draft == 'The Met will double it. [1] Liberty objected. [2] Mr Whelton said: "No." [2]'
