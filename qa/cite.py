@@ -276,6 +276,21 @@ def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
     return True, f"support score {score:.2f}", spans
 
 
+def _recited(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
+             ) -> tuple[int, float, dict[int, tuple[int, int]]] | None:
+    """(passage, score, spans) of the other passage that best supports the sentence: the
+    highest semantic score among those whose rules it passes (the first that passed could be
+    any passage without a contrary number or name); None when none does."""
+    best = None
+    for n in range(1, len(ev.passages) + 1):
+        if n in cites:
+            continue
+        problem, score, spans = assess(sentence, vec, ev, [n])
+        if not problem and score >= threshold and (best is None or score > best[1]):
+            best = (n, score, spans)
+    return best
+
+
 def check_sentences(sentences: list[Sentence], passages: list[Passage],
                     article_texts: dict[str, str], threshold: float, recite: bool = True,
                     embedder: Embedder = "minilm", evidence: Evidence | None = None) -> list[Citation]:
@@ -294,17 +309,13 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
         ok, reason, spans = _judge(sent.text, vec, ev, sent.citations, threshold)
-        if not ok and recite:
-            for n in range(1, len(passages) + 1):
-                if n in sent.citations:
-                    continue
-                ok2, reason2, spans2 = _judge(sent.text, vec, ev, [n], threshold)
-                if ok2:
-                    was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
-                    ok, reason, spans = True, f"re-cited: {was} did not support it ({reason}); " \
-                        f"[{n}] does, {reason2}", spans2
-                    sent.citations = [n]
-                    break
+        better = _recited(sent.text, vec, ev, sent.citations, threshold) if not ok and recite else None
+        if better:
+            n, score, spans = better
+            was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
+            ok, reason = True, f"re-cited: {was} did not support it ({reason}); [{n}] does, " \
+                f"support score {score:.2f}"
+            sent.citations = [n]
         sent.supported, sent.reason = ok, reason
         sent.spans = [Span(n=n, start=spans[n][0], end=spans[n][1])
                       for n in sent.citations if n in spans]

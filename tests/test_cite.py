@@ -107,3 +107,17 @@ def test_a_citation_written_as_a_noun_leaves_a_whole_sentence(written, clean, id
 
     text, found, _ = parse_markers(written, 5)
     assert (text, found) == (clean, ids)
+
+
+def test_an_uncited_sentence_is_re_cited_to_the_passage_that_best_supports_it(seed_store):
+    """With the model judging (no score threshold), every passage without a contrary number or
+    name passes the rules: the re-citation goes to the best-scoring one, not the first."""
+    aid = seed_store.find_articles("Met Police")[0]["id"]
+    passages = seed_store.article_passages(aid)
+    texts = {aid: seed_store.text(aid)}
+    liberty = [n for n, p in enumerate(passages, 1) if "Liberty raised concerns" in p.text]
+    assert liberty and liberty[0] > 1
+    (sentence,), _ = split_answer("Liberty raised concerns about the rise in facial recognition use.",
+                                  len(passages))
+    check_sentences([sentence], passages, texts, threshold=0.0)
+    assert sentence.supported and sentence.citations == liberty[:1], sentence.reason
