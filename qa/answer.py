@@ -149,6 +149,8 @@ def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], pola
         return Sentence(text=text, kind="answer", shown=False,
                         reason="a yes/no answer to a question that does not ask yes or no")
     text = verdict.group(1).capitalize() if verdict else text
+    if any(" ".join(text.lower().split()) == " ".join(s.text.lower().rstrip(".").split()) for s in claims):
+        return Sentence(text=text, kind="answer", shown=False, reason="the same words as a reason shown")
     cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in
                      (passages[n - 1] for n in s.citations))
     problem = None if verdict else hard_checks(text, cited) or (
@@ -283,17 +285,21 @@ class DraftChecker:
             for i in range(self.shown + 1, len(sentences) + 1):
                 self._hand_out(self._check(sentences[:i]))
         sentences = self._check(sentences)
-        for s in sentences:
-            s.shown = self._shows(s)
+        twins = _repeats(sentences)
+        for i, s in enumerate(sentences):
+            if i in twins:  # one object with its twin (checked once): copied to say so
+                sentences[i] = s = s.model_copy(update={"reason": f"repeats sentence {twins[i] + 1}"})
+            s.shown = self._shows(s) and i not in twins
         return sentences, [s for s in sentences if s.shown], self.texts, dropped
 
     def _shows(self, s: Sentence) -> bool:
         return s.supported or self.settings.answer.policy == "flag"
 
     def _hand_out(self, checked: list[Sentence]) -> None:
-        for s in checked[self.shown:]:
-            if self._shows(s):
-                self.on_sentence(s)  # type: ignore[misc]
+        twins = _repeats(checked)
+        for i in range(self.shown, len(checked)):
+            if self._shows(checked[i]) and i not in twins:
+                self.on_sentence(checked[i])  # type: ignore[misc]
             self.shown += 1
 
     def _check(self, sentences: list[Sentence]) -> list[Sentence]:
@@ -330,6 +336,19 @@ class DraftChecker:
         threshold = self.settings.answer.support_threshold if with_score else 0.0
         check_sentences(claims, self.passages, self.texts, threshold,
                         embedder=self.settings.embedder, evidence=self.evidence)
+
+
+def _repeats(sentences: list[Sentence]) -> dict[int, int]:
+    """Index of each claim that repeats an earlier sentence word for word -> the earlier one's
+    (the small model sometimes writes its one reason twice)."""
+    first: dict[str, int] = {}
+    out: dict[int, int] = {}
+    for i, s in enumerate(sentences):
+        words = " ".join(s.text.lower().split())
+        if s.kind == "claim" and words in first:
+            out[i] = first[words]
+        first.setdefault(words, i)
+    return out
 
 
 def _key(s: Sentence) -> tuple[str, tuple[int, ...]]:

@@ -318,3 +318,17 @@ def test_fake_llm_local_model_sentences_are_shown_one_by_one_as_each_passes_its_
     shown = [i for i, e in enumerate(events) if e.startswith("shown")]
     asked_second = [i for i, e in enumerate(events) if e.startswith("asked") and "773" in e]
     assert len(shown) == 2 and "1,000" in events[shown[0]] and shown[0] < asked_second[0] < shown[1]
+
+
+def test_fake_llm_a_reason_written_twice_is_shown_once(seed_store, fake_llm):
+    """The model wrote its one reason twice, and the same words as its direct answer: the
+    answer shows it once, the repeat kept (not shown) with why, and streams it once."""
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    once = "Live facial recognition has led to more than 1,000 arrests"
+    fake_llm.enqueue("yes", f"Answer: {once}.\n{once} [{n}]. {once} [{n}].")
+    streamed = []
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=streamed.append)
+    assert ans.text.count("1,000 arrests") == 1 and [s.text for s in streamed] == [f"{once}."]
+    direct, first, second = ans.sentences
+    assert not direct.shown and first.shown and not second.shown
+    assert second.reason == "repeats sentence 1" and first.reason != second.reason
