@@ -149,7 +149,7 @@ def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], pola
         return Sentence(text=text, kind="answer", shown=False,
                         reason="a yes/no answer to a question that does not ask yes or no")
     text = verdict.group(1).capitalize() if verdict else text
-    if any(" ".join(text.lower().split()) == " ".join(s.text.lower().rstrip(".").split()) for s in claims):
+    if any(_words(text) == _words(s.text) for s in claims):
         return Sentence(text=text, kind="answer", shown=False, reason="the same words as a reason shown")
     cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in
                      (passages[n - 1] for n in s.citations))
@@ -344,11 +344,16 @@ def _repeats(sentences: list[Sentence]) -> dict[int, int]:
     first: dict[str, int] = {}
     out: dict[int, int] = {}
     for i, s in enumerate(sentences):
-        words = " ".join(s.text.lower().split())
+        words = _words(s.text)
         if s.kind == "claim" and words in first:
             out[i] = first[words]
         first.setdefault(words, i)
     return out
+
+
+def _words(text: str) -> str:
+    """A sentence's words as compared for a repeat: case, spacing and the closing stop aside."""
+    return " ".join(text.lower().rstrip(" .").split())
 
 
 def _key(s: Sentence) -> tuple[str, tuple[int, ...]]:
