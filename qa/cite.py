@@ -266,29 +266,29 @@ def assess(sentence: str, vec, ev: Evidence, cites: list[int]
 
 
 def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
-           ) -> tuple[bool, str, dict[int, tuple[int, int]]]:
-    """(supported, reason, best article span per cited passage) of one sentence."""
+           ) -> tuple[bool, str, dict[int, tuple[int, int]], float]:
+    """(supported, reason, best article span per cited passage, semantic score) of one sentence."""
     problem, score, spans = assess(sentence, vec, ev, cites)
     if problem:
-        return False, problem, spans
+        return False, problem, spans, score
     if score < threshold:
-        return False, f"support score {score:.2f} below {threshold:.2f}", spans
-    return True, f"support score {score:.2f}", spans
+        return False, f"support score {score:.2f} below {threshold:.2f}", spans, score
+    return True, f"support score {score:.2f}", spans, score
 
 
 def _recited(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
-             ) -> tuple[int, float, dict[int, tuple[int, int]]] | None:
-    """(passage, score, spans) of the other passage that best supports the sentence: the
-    highest semantic score among those whose rules it passes (the first that passed could be
-    any passage without a contrary number or name); None when none does."""
+             ) -> tuple[int, str, dict[int, tuple[int, int]]] | None:
+    """(passage, reason, spans) of the other passage that best supports the sentence: the
+    highest semantic score among those it passes (the first that passed could be any passage
+    without a contrary number or name); None when none does."""
     best = None
     for n in range(1, len(ev.passages) + 1):
         if n in cites:
             continue
-        problem, score, spans = assess(sentence, vec, ev, [n])
-        if not problem and score >= threshold and (best is None or score > best[1]):
-            best = (n, score, spans)
-    return best
+        ok, reason, spans, score = _judge(sentence, vec, ev, [n], threshold)
+        if ok and (best is None or score > best[0]):
+            best = (score, n, reason, spans)
+    return best[1:] if best else None
 
 
 def check_sentences(sentences: list[Sentence], passages: list[Passage],
@@ -308,13 +308,12 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     ev = evidence or Evidence(passages, article_texts, embedder)
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
-        ok, reason, spans = _judge(sent.text, vec, ev, sent.citations, threshold)
+        ok, reason, spans, _ = _judge(sent.text, vec, ev, sent.citations, threshold)
         better = _recited(sent.text, vec, ev, sent.citations, threshold) if not ok and recite else None
         if better:
-            n, score, spans = better
+            n, why, spans = better
             was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
-            ok, reason = True, f"re-cited: {was} did not support it ({reason}); [{n}] does, " \
-                f"support score {score:.2f}"
+            ok, reason = True, f"re-cited: {was} did not support it ({reason}); [{n}] does, {why}"
             sent.citations = [n]
         sent.supported, sent.reason = ok, reason
         sent.spans = [Span(n=n, start=spans[n][0], end=spans[n][1])
