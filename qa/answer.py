@@ -23,7 +23,7 @@ from qa.config import Settings
 from qa.models import Answer, Passage, Sentence, Span
 from qa.retrieve import Filters, search
 from qa.store import Store
-from qa.support import RULES, RULES_AND_MODEL, model_verdicts, support_messages
+from qa.support import RULES, RULES_AND_MODEL, evidence_for, model_verdicts, support_messages
 
 REFUSAL = "The articles don't say."
 # Yes/no questions get a gate worded for them (qa.questions.asks_yes_no): the plain gate
@@ -251,11 +251,14 @@ class DraftChecker:
     With the model's verdict on (qa.support), the sentences the rules pass are put to the
     model too; the local model cannot be asked while it is still writing, so then the
     sentences are checked once the draft is done, and each is handed out as soon as its own
-    check (and those of the sentences before it) is done. `checked_by` tells how they were checked."""
+    check (and those of the sentences before it) is done. `checked_by` tells how they were checked.
+    `cited_only`: each claim is put to the model with the passages it cites alone (see
+    qa.support.evidence_for); `finish` may then be called after each sentence is written."""
 
     def __init__(self, passages: list[Passage], store: Store, settings: Settings,
-                 complete: Complete, on_sentence: Callable[[Sentence], None] | None = None):
-        self.passages, self.settings = passages, settings
+                 complete: Complete, on_sentence: Callable[[Sentence], None] | None = None,
+                 cited_only: bool = False):
+        self.passages, self.settings, self.cited_only = passages, settings, cited_only
         self.on_sentence = on_sentence
         # the passages' articles, and their copies: a citation names the copies carrying its quote
         self.texts = {a: store.text(a) for a in {p.article_id for p in passages}
@@ -314,11 +317,13 @@ class DraftChecker:
         claims = [s for s in todo if s.kind == "claim"]
         if claims and self.settings.answer.check:
             if self.scorer is not None and self.checked_by != RULES_AND_MODEL and self.scorer(
-                    self.settings, support_messages(self.passages, claims[0].text)) is None:
+                    self.settings, support_messages(evidence_for(claims[0], self.passages, self.cited_only),
+                                                    claims[0].text)) is None:
                 self.scorer = None  # this model gives no log-probabilities: the rules decide
             self._rules(claims, with_score=self.scorer is None)
             if self.scorer is not None:  # (the first claim's prompt is cached: asked again free)
-                self.checked_by = model_verdicts(claims, self.passages, self.settings, self.scorer)
+                self.checked_by = model_verdicts(claims, self.passages, self.settings, self.scorer,
+                                                 self.cited_only)
         elif claims:
             for s in claims:
                 s.spans = [Span(n=n, start=self.passages[n - 1].start, end=self.passages[n - 1].end)
@@ -358,15 +363,6 @@ def _words(text: str) -> str:
 
 def _key(s: Sentence) -> tuple[str, tuple[int, ...]]:
     return s.text, tuple(s.citations)
-
-
-def check_draft(raw: str, passages: list[Passage], store: Store, settings: Settings,
-                complete: Complete) -> tuple[list[Sentence], list[Sentence], dict[str, str], str]:
-    """A whole draft split into sentences and checked: (all sentences, those to show,
-    article texts, how they were checked)."""
-    checker = DraftChecker(passages, store, settings, complete)
-    sentences, kept, texts, _ = checker.finish(raw)
-    return sentences, kept, texts, checker.checked_by
 
 
 def standalone_question(question: str, history: list[tuple[str, str]], settings: Settings,

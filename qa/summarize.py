@@ -2,7 +2,8 @@
 
 An article's summary: the sentences that carry the news are chosen first (`choose`: the lead,
 then what says something new), the model shortens each to one sentence in its own call, cited
-to the sentence it shortened, and every sentence is checked like an answer's. A topic's
+to the sentence it shortened, and every sentence is checked like an answer's, right after it
+is written and against the passage it shortened alone (its prompt is still cached). A topic's
 summary is written in one call over the chosen passages of its articles (in parts and merged
 when they are over the token budget). Key facts (figures and quotations with their speakers)
 are taken from the article text itself, so they are exact by construction.
@@ -18,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from qa import evidence, prompts
-from qa.answer import check_draft, default_complete
+from qa.answer import DraftChecker, default_complete
 from qa.cite import citations_of, content_words, finished, parse_markers, render_sentences
 from qa.config import Settings, SummarySettings
 from qa.errors import NotFound
@@ -236,42 +237,43 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
     complete = complete or default_complete()
     cfg = settings.summary
     usage: dict[str, int] = {}
-    timings: dict[str, float] = {}
     t = time.perf_counter()
     if template == "summary" and cfg.select:  # an article's chosen sentences, each shortened
-        draft, parts = shorten(passages, settings, complete, usage, progress), len(passages)
+        # and checked in turn, while the passage it shortened is llama.cpp's cached prompt
+        checker = DraftChecker(passages, store, settings, complete, cited_only=True)
+        draft, parts = "", len(passages)
+        for sentence in shorten(passages, settings, complete, usage, progress):
+            draft = f"{draft} {sentence}".strip()
+            checker.finish(draft)
     else:
         draft, parts = _write(passages, template, values, settings, complete, usage, progress)
-    timings["generate"] = time.perf_counter() - t
-    t = time.perf_counter()
+        checker = DraftChecker(passages, store, settings, complete)
     # a draft stopped at its token limit loses its unfinished end (the model's draft is kept)
-    sentences, kept, texts, checked_by = check_draft(finished(draft), passages, store, settings,
-                                                     complete)
-    timings["check"] = time.perf_counter() - t
+    sentences, kept, texts, _ = checker.finish(finished(draft))
+    timings = {"generate": time.perf_counter() - t - checker.seconds, "check": checker.seconds}
     kept = pick(drop_repeats(kept), cfg.max_sentences, cfg.max_words)
     return Summary(subject="", text=render_sentences(kept),
                    refused=not any(s.supported for s in sentences if s.kind == "claim"),
                    sentences=sentences,
                    citations=citations_of(kept, passages, texts), passages=passages, draft=draft,
-                   parts=parts, model=settings.model, checked_by=checked_by, timings=timings,
+                   parts=parts, model=settings.model, checked_by=checker.checked_by, timings=timings,
                    usage=usage)
 
 
 def shorten_messages(passage: Passage, words: int) -> list[dict]:
-    """The prompt that shortens one chosen passage to one sentence. It holds the passage's text
-    alone: with the title beside it, the small model wrote the title back instead."""
-    return [{"role": "system", "content": prompts.load("system")},
-            {"role": "user", "content": prompts.render("summary_sentence", text=passage.text,
-                                                       words=str(words))}]
+    """The prompt that shortens one chosen passage to one sentence: the passage's text first
+    (with the title beside it, the small model wrote the title back instead), laid out as the
+    support check then reads it (qa.support.evidence_for), so that checking the sentence reads
+    only the claim."""
+    return prompts.messages("summary_sentence", [prompts.text_only(passage)], words=str(words))
 
 
 def shorten(passages: list[Passage], settings: Settings, complete: Complete, usage: dict,
-            progress) -> str:
-    """The draft: each chosen passage shortened to one sentence by its own model call, cited
-    to it by construction ([k] is the passage shortened). A sentence the model leaves
-    unfinished (no stop at its end: the token limit cut it) is left out."""
+            progress) -> Iterator[str]:
+    """The draft's sentences: each chosen passage shortened to one sentence by its own model
+    call, cited to it by construction ([k] is the passage shortened). A sentence the model
+    leaves unfinished (no stop at its end: the token limit cut it) is left out."""
     words = settings.summary.sentence_words
-    out = []
     for k, p in enumerate(passages, 1):
         if progress:
             progress(f"shortening sentence {k} of {len(passages)}")
@@ -279,8 +281,7 @@ def shorten(passages: list[Passage], settings: Settings, complete: Complete, usa
                                usage=usage)).strip().splitlines()
         sentence = parse_markers(raw[0], len(passages))[0] if raw else ""
         if _ENDED.search(sentence):  # else the token limit stopped it mid-way
-            out.append(f"{sentence} [{k}]")
-    return " ".join(out)
+            yield f"{sentence} [{k}]"
 
 
 _ENDED = re.compile(r"[.!?…][\"'”’)]*$")

@@ -24,7 +24,8 @@ from qa import prompts
 from qa.cite import verbatim_in
 from qa.models import Passage, Sentence
 
-__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "support_messages", "model_verdicts"]
+__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "evidence_for", "support_messages",
+           "model_verdicts"]
 
 RULES = "rules"
 RULES_AND_MODEL = "rules+model"
@@ -49,11 +50,22 @@ def support_messages(passages: list[Passage], claim: str) -> list[dict]:
     return prompts.messages("support", passages, claim=claim.strip())
 
 
+def evidence_for(claim: Sentence, passages: list[Passage], cited_only: bool) -> list[Passage]:
+    """The passages a claim is put to the model with: all of them (an answer's: the prompt
+    that wrote it, cached), or (`cited_only`) the text alone of those it cites, numbered from
+    1, as bench/checker.py tuned the check (a summary sentence's: the passage it shortened,
+    laid out as the prompt that shortened it, so only the claim is read)."""
+    if cited_only and claim.citations:
+        return [prompts.text_only(passages[n - 1]) for n in claim.citations]
+    return passages
+
+
 def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
-                   scorer: Scorer) -> str:
+                   scorer: Scorer, cited_only: bool = False) -> str:
     """Give each claim the rules passed its P(yes) and, below the threshold, an unsupported
     verdict with the reason; return how the sentences were checked: RULES_AND_MODEL, or RULES
-    when the model gives no probability (then nothing is changed)."""
+    when the model gives no probability (then nothing is changed). `cited_only`: see
+    `evidence_for`."""
     threshold = settings.answer.support_p_threshold
     for s in sentences:
         if s.kind != "claim" or not s.supported:
@@ -64,7 +76,7 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
         if copied(s.text, [passages[n - 1].text for n in s.citations]):
             s.reason += "; copied word for word from what it cites, the model not asked"
             continue
-        p_yes = scorer(settings, support_messages(passages, s.text))
+        p_yes = scorer(settings, support_messages(evidence_for(s, passages, cited_only), s.text))
         if p_yes is None:
             return RULES
         s.support = round(p_yes, 3)

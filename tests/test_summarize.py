@@ -88,6 +88,30 @@ def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store
     assert any("1,000" in t for t in stated) and not any("260" in t for t in stated)
 
 
+def test_fake_llm_each_summary_sentence_is_checked_right_after_it_is_written_against_its_passage_alone(
+        seed_store, fake_llm):
+    """Its support prompt is the prompt that shortened it up to the passage's end (llama.cpp
+    has that cached) and then the claim: not all the chosen passages read again, cold."""
+    texts = chosen(seed_store)
+    replies = {"double its use": "The Met will double its use of live facial recognition.",
+               "£260 million": "The Met faces a £260 million shortfall and will lose officers.",
+               "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests.",
+               "Whelton": "Charlie Whelton said the expansion was incredibly concerning."}
+    fake_llm.enqueue(*[next(r for k, r in replies.items() if k in t) for t in texts])
+    fake_llm.enqueue_probability(*[0.9] * 2 * len(texts))
+    s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
+    assert s.checked_by == "rules+model"
+    users = [m[-1]["content"] for m in fake_llm.history]
+    kinds = ["shorten" if "Shorten the passage" in u else "check" for u in users]
+    assert kinds[:2] == ["shorten", "check"] and kinds.count("shorten") == len(texts)
+    for i, (kind, user) in enumerate(zip(kinds, users)):
+        if kind == "check":
+            shortened = users[max(j for j in range(i) if kinds[j] == "shorten")]
+            assert user.count("<passage") == 1 and 'title=""' in user
+            assert user.split("\n\nClaim:")[0] == shortened.split("\n\nShorten")[0]
+    assert all(x.support is not None for x in s.sentences if x.shown)
+
+
 def test_citation_markers_state_no_key_fact():
     from qa.keyfacts import KeyFact
     from qa.summarize import Summary, marked
