@@ -62,7 +62,7 @@ _STOP = _NOT_NAMES | {"is", "are", "was", "were", "be", "been", "has", "have", "
                       "to", "said", "says", "will", "would", "can", "could", "not", "than",
                       "more", "over", "up", "about", "into", "out", "s", "t"}
 _NEGATION = re.compile(
-    r"\b(not|no|never|none|nobody|nothing|neither|nor|without|cannot|stop|stops|stopped|"
+    r"\b(not(?!\s+(?:only|just)\b)|no|never|none|nobody|nothing|neither|nor|without|cannot|stop|stops|stopped|"
     r"halt|halted|scrap|scrapped|abandon|abandoned|ban|banned|deny|denied|denies)\b|n't\b",
     re.IGNORECASE)
 _SPEECH = re.compile(r"\b(said|says|say|told|added|explained|described|called|warned|argued|"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.cite import check_sentences, hard_checks, names_in, split_answer
+from qa.cite import aligned_checks, check_sentences, hard_checks, names_in, split_answer
 from qa.numbers import number_values
 from qa.retrieve import search
 
@@ -54,6 +54,19 @@ EVIDENCE = ("The Met faces a £260 million funding shortfall. Sir Mark added, \"
 def test_hard_checks(sentence, problem):
     got = hard_checks(sentence, EVIDENCE)
     assert (got is None) if problem is None else (problem in got)
+
+
+NEGATED = "negation differs from the cited sentence"
+
+
+@pytest.mark.parametrize("sentence, best, problem", [
+    ("Tourists saw a pipe band.", "tourists were not only treated to sun, but a pipe band.", None),
+    ("Tourists saw a pipe band.", "it is not just a band but a pipe band.", None),
+    ("Tourists saw a pipe band.", "tourists did not see the pipe band.", NEGATED),
+    ("Tourists did not see a pipe band.", "tourists saw a pipe band.", NEGATED),
+])
+def test_not_only_is_no_negation(sentence, best, problem):
+    assert aligned_checks(sentence, best, best) == problem
 
 
 def test_names_skip_sentence_initial_capitals():
