@@ -66,19 +66,28 @@ def test_the_seed_summary_chooses_the_lead_and_the_news_not_a_retelling_of_the_l
     assert "90 officers" not in joined  # "However, ... Liberty raised concerns" needs no sentence before it
 
 
+# The fake model's faithful shortening of each chosen seed sentence, keyed by words it contains.
+REPLIES = {"double its use": "The Met will double its use of live facial recognition.",
+           "£260 million": "The Met faces a £260 million shortfall and will lose officers.",
+           "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests.",
+           "Whelton": "Charlie Whelton said the expansion was incredibly concerning."}
+
+
+def replies_to(texts: list[str], replies: dict[str, str]) -> list[str]:
+    """The fake model's reply to each chosen sentence: the one keyed by words it contains."""
+    return [next(r for k, r in replies.items() if k in t) for t in texts]
+
+
 def test_fake_llm_summary_shortens_each_chosen_sentence_and_checks_it(seed_store, fake_llm):
     texts = chosen(seed_store)
-    replies = {"double its use": "The Met will double its use of live facial recognition.",
-               "£260 million": "The Mayor of London welcomed the plan.",
-               "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests [3].",
-               "Whelton": "Charlie Whelton said the expansion was incredibly concerning."}
-    fake_llm.enqueue(*[next(r for k, r in replies.items() if k in t) for t in texts])
+    replies = {**REPLIES, "£260 million": "The Mayor of London welcomed the plan.",
+               "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests [3]."}
+    fake_llm.enqueue(*replies_to(texts, replies))
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     assert s.parts == len(texts) == len(fake_llm.history)
     asked = [m[-1]["content"] for m in fake_llm.history]
     assert all(t in a and "at most 14 words" in a for t, a in zip(texts, asked))  # one passage each
-    assert [x.supported for x in s.sentences] == ["Mayor" not in r for r in (
-        next(r for k, r in replies.items() if k in t) for t in texts)]
+    assert [x.supported for x in s.sentences] == ["Mayor" not in r for r in replies_to(texts, replies)]
     assert "Mayor" not in s.text and s.text.count("[") == 3
     text = seed_store.text(s.article_ids[0])
     assert all(text[c.start:c.end] == c.quote for c in s.citations)
@@ -93,11 +102,7 @@ def test_fake_llm_each_summary_sentence_is_checked_right_after_it_is_written_aga
     """Its support prompt is the prompt that shortened it up to the passage's end (llama.cpp
     has that cached) and then the claim: not all the chosen passages read again, cold."""
     texts = chosen(seed_store)
-    replies = {"double its use": "The Met will double its use of live facial recognition.",
-               "£260 million": "The Met faces a £260 million shortfall and will lose officers.",
-               "1,000 arrests": "Live facial recognition has led to more than 1,000 arrests.",
-               "Whelton": "Charlie Whelton said the expansion was incredibly concerning."}
-    fake_llm.enqueue(*[next(r for k, r in replies.items() if k in t) for t in texts])
+    fake_llm.enqueue(*replies_to(texts, REPLIES))
     fake_llm.enqueue_probability(*[0.9] * 2 * len(texts))
     s = summarize_article("Met Police", seed_store.settings, seed_store, complete=fake_llm)
     assert s.checked_by == "rules+model"
