@@ -23,7 +23,7 @@ from qa.config import Settings
 from qa.models import Answer, Passage, Sentence, Span
 from qa.retrieve import Filters, search
 from qa.store import Store
-from qa.support import RULES, RULES_AND_MODEL, evidence_for, model_verdicts, support_messages
+from qa.support import RULES, RULES_AND_MODEL, claim_messages, model_verdicts
 
 REFUSAL = "The articles don't say."
 # Yes/no questions get a gate worded for them (qa.questions.asks_yes_no): the plain gate
@@ -253,7 +253,7 @@ class DraftChecker:
     sentences are checked once the draft is done, and each is handed out as soon as its own
     check (and those of the sentences before it) is done. `checked_by` tells how they were checked.
     `cited_only`: each claim is put to the model with the passages it cites alone (see
-    qa.support.evidence_for); `finish` may then be called after each sentence is written."""
+    qa.support.claim_messages); `finish` may then be called after each sentence is written."""
 
     def __init__(self, passages: list[Passage], store: Store, settings: Settings,
                  complete: Complete, on_sentence: Callable[[Sentence], None] | None = None,
@@ -317,8 +317,7 @@ class DraftChecker:
         claims = [s for s in todo if s.kind == "claim"]
         if claims and self.settings.answer.check:
             if self.scorer is not None and self.checked_by != RULES_AND_MODEL and self.scorer(
-                    self.settings, support_messages(evidence_for(claims[0], self.passages, self.cited_only),
-                                                    claims[0].text)) is None:
+                    self.settings, claim_messages(claims[0], self.passages, self.cited_only)) is None:
                 self.scorer = None  # this model gives no log-probabilities: the rules decide
             self._rules(claims, with_score=self.scorer is None)
             if self.scorer is not None:  # (the first claim's prompt is cached: asked again free)

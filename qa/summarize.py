@@ -263,7 +263,7 @@ def _summarize(passages: list[Passage], template: str, values: dict[str, str], s
 def shorten_messages(passage: Passage, words: int) -> list[dict]:
     """The prompt that shortens one chosen passage to one sentence: the passage's text first
     (with the title beside it, the small model wrote the title back instead), laid out as the
-    support check then reads it (qa.support.evidence_for), so that checking the sentence reads
+    support check then reads it (qa.support.claim_messages), so that checking the sentence reads
     only the claim."""
     return prompts.messages("summary_sentence", [prompts.text_only(passage)], words=str(words))
 

@@ -24,7 +24,7 @@ from qa import prompts
 from qa.cite import verbatim_in
 from qa.models import Passage, Sentence
 
-__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "evidence_for", "support_messages",
+__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "claim_messages", "support_messages",
            "model_verdicts"]
 
 RULES = "rules"
@@ -50,14 +50,14 @@ def support_messages(passages: list[Passage], claim: str) -> list[dict]:
     return prompts.messages("support", passages, claim=claim.strip())
 
 
-def evidence_for(claim: Sentence, passages: list[Passage], cited_only: bool) -> list[Passage]:
-    """The passages a claim is put to the model with: all of them (an answer's: the prompt
-    that wrote it, cached), or (`cited_only`) the text alone of those it cites, numbered from
-    1, as bench/checker.py tuned the check (a summary sentence's: the passage it shortened,
-    laid out as the prompt that shortened it, so only the claim is read)."""
+def claim_messages(claim: Sentence, passages: list[Passage], cited_only: bool) -> list[dict]:
+    """The yes/no prompt a claim is put to the model with: over all the passages (an answer's:
+    the prompt that wrote it, cached), or (`cited_only`) over the text alone of those it cites,
+    numbered from 1, as bench/checker.py tuned the check (a summary sentence's: the passage it
+    shortened, laid out as the prompt that shortened it, so only the claim is read)."""
     if cited_only and claim.citations:
-        return [prompts.text_only(passages[n - 1]) for n in claim.citations]
-    return passages
+        passages = [prompts.text_only(passages[n - 1]) for n in claim.citations]
+    return support_messages(passages, claim.text)
 
 
 def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
@@ -65,7 +65,7 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
     """Give each claim the rules passed its P(yes) and, below the threshold, an unsupported
     verdict with the reason; return how the sentences were checked: RULES_AND_MODEL, or RULES
     when the model gives no probability (then nothing is changed). `cited_only`: see
-    `evidence_for`."""
+    `claim_messages`."""
     threshold = settings.answer.support_p_threshold
     for s in sentences:
         if s.kind != "claim" or not s.supported:
@@ -76,7 +76,7 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
         if copied(s.text, [passages[n - 1].text for n in s.citations]):
             s.reason += "; copied word for word from what it cites, the model not asked"
             continue
-        p_yes = scorer(settings, support_messages(evidence_for(s, passages, cited_only), s.text))
+        p_yes = scorer(settings, claim_messages(s, passages, cited_only))
         if p_yes is None:
             return RULES
         s.support = round(p_yes, 3)
