@@ -21,6 +21,7 @@ from qa.cite import (
 )
 from qa.config import Settings
 from qa.models import Answer, Passage, Sentence, Span
+from qa.quotes import restated
 from qa.retrieve import Filters, search
 from qa.store import Store
 from qa.support import RULES, RULES_AND_MODEL, claim_messages, model_verdicts
@@ -94,8 +95,14 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                        rejected=[s for s in sentences if s.kind == "gap"], **extra)
     supported = any(s.supported for s in sentences if s.kind == "claim")
     if verdict is None and not supported:
-        return refusal(question, "no sentence of the draft answer was supported by its citations",
-                       passages, rejected=sentences, dropped_citations=dropped, **extra)
+        quotes = restated(sentences, passages, texts)  # the article's own words, when restated
+        if not quotes:
+            return refusal(question, "no sentence of the draft answer was supported by its "
+                           "citations", passages, rejected=sentences, dropped_citations=dropped, **extra)
+        sentences, kept = sentences + quotes, kept + quotes
+        if on_sentence is not None:
+            for s in quotes:
+                on_sentence(s)
     if verdict is not None and not supported:
         verdict.reason += "; no sentence giving its reasons passed its check"
     direct = verdict or direct_answer(said, kept, passages, polar=polar)

@@ -332,3 +332,29 @@ def test_fake_llm_a_reason_written_twice_is_shown_once(seed_store, fake_llm):
     direct, first, second = ans.sentences
     assert not direct.shown and first.shown and not second.shown
     assert second.reason == "repeats sentence 1" and first.reason != second.reason
+
+
+def test_fake_llm_a_rejected_restatement_gives_way_to_the_passage_sentence_it_restates(seed_store, fake_llm):
+    """Every claim failed, but one restated a passage sentence: that sentence is shown, word
+    for word and cited, instead of a refusal. A claim with a figure of its own is not."""
+    q = "How many civilian staff will the Met lose?"
+    n = cite_n(seed_store, q, "300 civilian staff")
+    fake_llm.enqueue_probability(0.9)  # the gate
+    fake_llm.enqueue(f"Answer: 300\n300 civilian staff will be lost [{n}].")
+    fake_llm.enqueue_probability(0.3, 0.3)  # the model doubts the claim ("around" dropped)
+    shown = []
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=shown.append)
+    source = ("The expansion comes as the Met faces a £260 million funding shortfall, leading "
+              "to the loss of around 1,400 officers and 300 civilian staff.")
+    assert not ans.refused and ans.answer == "300"
+    assert ans.text == f"300. {source[:-1]} [{n}]."
+    (c,) = ans.citations
+    assert c.quote == source == seed_store.text(c.article_id)[c.start:c.end]
+    rejected, quote = ans.sentences[1:]
+    assert not rejected.shown and "P(yes) 0.30" in rejected.reason
+    assert quote.shown and "word for word" in quote.reason and shown[-1] is quote
+
+    for draft in (f"It will lose 400 civilian staff [{n}].", f"200% [{n}]."):
+        fake_llm.enqueue_probability(0.9).enqueue(draft)
+        ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+        assert ans.refused, draft
