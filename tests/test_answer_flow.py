@@ -175,6 +175,9 @@ def test_fake_llm_evidence_is_sentence_spans_within_the_token_budget(seed_store,
     assert any("1,000 arrests" in p.text for p in first.passages)
     assert [p.start for p in first.passages] == sorted(p.start for p in first.passages)
     assert again.passages == first.passages
+    prompt = fake_llm.history[0][1]["content"]  # one article: its title and date given once
+    assert prompt.count(first.passages[0].title) == 1 and len(first.passages) > 1
+    assert '<passage n="2" same_article_as="1">' in prompt
 
 
 def test_fake_llm_gate_decides_by_its_probability_against_the_threshold(seed_store, fake_llm):
