@@ -36,9 +36,9 @@ def restated(rejected: list[Sentence], passages: list[Passage], texts: dict[str,
         n, start, end = found
         why = claim.reason.split(";")[0]
         out.append(Sentence(text=texts[passages[n - 1].article_id][start:end], citations=[n],
-                            spans=[Span(n=n, start=start, end=end)], support=1.0,
-                            reason=f"the passage's own sentence, shown word for word in place of "
-                                   f"the draft's \"{claim.text[:80]}\" ({why})"))
+                            spans=[Span(n=n, start=start, end=end)],
+                            reason=f"the passage's own sentence, copied word for word (the model not "
+                                   f"asked), in place of the draft's \"{claim.text[:80]}\" ({why})"))
     return out
 
 
