@@ -10,6 +10,7 @@ from qa import evidence, prompts, questions
 from qa import verdict as verdicts
 from qa.cite import (
     Evidence,
+    against,
     check_sentences,
     citations_of,
     content_words,
@@ -24,7 +25,7 @@ from qa.models import Answer, Passage, Sentence, Span
 from qa.quotes import restated
 from qa.retrieve import Filters, search
 from qa.store import Store
-from qa.support import RULES, RULES_AND_MODEL, below, claim_messages, model_verdicts
+from qa.support import RULES, RULES_AND_MODEL, claim_messages, model_verdicts
 
 REFUSAL = "The articles don't say."
 # Yes/no questions get a gate worded for them (qa.questions.asks_yes_no): the plain gate
@@ -234,7 +235,7 @@ def gate(question: str, passages: list[Passage], settings: Settings, complete: C
     p_yes = scorer(settings, msgs) if scorer else None
     if p_yes is not None:
         extra["answerable"] = p_yes
-        return p_yes >= threshold, below(p_yes, threshold)
+        return p_yes >= threshold, against("P(yes)", p_yes, threshold)
     verdict = "".join(complete(settings, msgs, max_tokens=3, usage=usage)).strip()
     return verdict.lower().startswith("yes"), f"the model said {verdict!r}"
 

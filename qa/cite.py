@@ -265,6 +265,15 @@ def assess(sentence: str, vec, ev: Evidence, cites: list[int]
     return problem, max(scores), spans
 
 
+def against(what: str, value: float, threshold: float) -> str:
+    """"P(yes) 0.43 below 0.50", "P(yes) 0.62 at or above 0.50": a score told against its
+    threshold, with a third digit where two would read as the threshold itself ("P(yes) 0.496
+    below 0.50")."""
+    side = "at or above" if value >= threshold else "below"
+    digits = 3 if f"{value:.2f}" == f"{threshold:.2f}" else 2
+    return f"{what} {value:.{digits}f} {side} {threshold:.2f}"
+
+
 def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
            ) -> tuple[bool, str, dict[int, tuple[int, int]], float]:
     """(supported, reason, best article span per cited passage, semantic score) of one sentence."""
@@ -272,7 +281,7 @@ def _judge(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float
     if problem:
         return False, problem, spans, score
     if score < threshold:
-        return False, f"support score {score:.2f} below {threshold:.2f}", spans, score
+        return False, against("support score", score, threshold), spans, score
     return True, f"support score {score:.2f}", spans, score
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qa import prompts
-from qa.cite import verbatim_in
+from qa.cite import against, verbatim_in
 from qa.models import Passage, Sentence
 
-__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "below", "copied", "describe", "claim_messages",
+__all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "claim_messages",
            "support_messages", "model_verdicts"]
 
 RULES = "rules"
@@ -82,17 +82,11 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
         s.support = round(p_yes, 3)
         if p_yes < threshold:
             s.supported = False
-            s.reason = f"the model doubts the passages state it: {below(p_yes, threshold)} ({s.reason})"
+            doubt = against("P(yes)", p_yes, threshold)
+            s.reason = f"the model doubts the passages state it: {doubt} ({s.reason})"
         else:
             s.reason = f"{s.reason}; P(yes) {p_yes:.2f}"
     return RULES_AND_MODEL
-
-
-def below(p_yes: float, threshold: float) -> str:
-    """"P(yes) 0.43 below 0.50"; a third digit where two would read as the threshold itself
-    ("P(yes) 0.496 below 0.50")."""
-    digits = 2 if round(p_yes, 2) < threshold else 3
-    return f"P(yes) {p_yes:.{digits}f} below {threshold:.2f}"
 
 
 def describe(checked_by: str) -> str:

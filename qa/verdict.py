@@ -24,6 +24,7 @@ import re
 from pydantic import BaseModel, Field
 
 from qa import prompts
+from qa.cite import against
 from qa.models import Passage
 from qa.questions import Choice, choice
 from qa.support import Scorer
@@ -47,9 +48,8 @@ class Verdict(BaseModel):
     choice: Choice | None = Field(None, description="The two opposite words the question chose between.")
 
     def reason(self) -> str:
-        side = "at or above" if self.p_yes >= self.threshold else "below"
         what = f"P({self.choice.first})" if self.choice else "P(yes)"
-        how = f"{what} {self.p_yes:.2f} {side} {self.threshold:.2f}"
+        how = against(what, self.p_yes, self.threshold)
         if self.parts:
             return f"{how}, the least of its {len(self.parts)} parts' (each must hold)"
         return how

@@ -364,7 +364,7 @@ def test_fake_llm_a_rejected_restatement_gives_way_to_the_passage_sentence_it_re
 
 
 def test_a_score_just_under_its_threshold_does_not_read_as_the_threshold():
-    from qa.support import below
+    from qa.cite import against
 
-    assert below(0.43, 0.5) == "P(yes) 0.43 below 0.50"
-    assert below(0.496, 0.5) == "P(yes) 0.496 below 0.50"  # not "0.50 below 0.50"
+    assert against("P(yes)", 0.43, 0.5) == "P(yes) 0.43 below 0.50"
+    assert against("P(yes)", 0.496, 0.5) == "P(yes) 0.496 below 0.50"  # not "0.50 below 0.50"
