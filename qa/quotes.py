@@ -50,15 +50,12 @@ def _source_of(claim: Sentence, passages: list[Passage], texts: dict[str, str]
     if len(content_words(claim.text)) < 2:
         return None  # "200%", "Yes": nothing to match a sentence by
     figures = number_values(claim.text)
-    best: tuple[float, bool, int, int, int] | None = None
+    found: dict[tuple[int, int, int], float] = {}  # (n, start, end) -> share, in passage order
     for n, p in enumerate(passages, 1):
         text = texts[p.article_id]
         for start, end in split_sentences(text, p.start, p.end) or [(p.start, p.end)]:
-            sentence = text[start:end]
-            share = overlap(claim.text, sentence)
-            if share < RESTATED_SHARE or not figures <= number_values(sentence):
-                continue
-            key = (share, n in claim.citations, -n, start, end)
-            if best is None or key[:3] > best[:3]:
-                best = key
-    return None if best is None else (-best[2], best[3], best[4])
+            share = overlap(claim.text, text[start:end])
+            if share >= RESTATED_SHARE and figures <= number_values(text[start:end]):
+                found[(n, start, end)] = share
+    # max keeps the first of equals: the earliest passage and sentence
+    return max(found, key=lambda k: (found[k], k[0] in claim.citations), default=None)
