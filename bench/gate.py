@@ -2,19 +2,29 @@
 
     python bench/gate.py [--write docs/gate.md]              # score every question, then tune
     python bench/gate.py --scores evals/gate-scores.jsonl [--write docs/gate.md]   # tune only
+    python bench/gate.py --scores evals/gate-scores.jsonl --suites typed     # score one suite more
+    python bench/gate.py --scores evals/gate-scores.jsonl --drafts 0.2 0.55  # end to end, see below
 
 Scoring writes each question's P(yes), split and label to evals/gate-scores.jsonl (with the
 commit it was measured at), so the threshold can be re-derived without the model.
 
-For every question of the seed suite and of the 200 MultiHop-RAG dev queries, qa retrieves,
+For every question of the seed suite, of the typed suite (questions as people type them) and
+of the 200 MultiHop-RAG dev queries, qa retrieves,
 selects the evidence and asks the local model whether it answers the question; the score is
 P(yes) from the model's log-probabilities (qa.llm.yes_probability). Labels: the suite's own
 (a question whose right answer is a refusal is unanswerable; MultiHop-RAG's null queries are).
 The seed suite's unanswerable questions are topical (the article is about the subject but does
 not hold the answer), as in RGB's refusal tests.
 
-Split: tuning = the MultiHop-RAG queries outside the CI subset `multihop40` + the seed
-questions at even positions; report = `multihop40` + the seed questions at odd positions.
+Split: tuning = the MultiHop-RAG queries outside the CI subset `multihop40` + the seed and typed
+questions at even positions; report = `multihop40` + the seed and typed questions at odd positions.
+
+The gate is not the only way qa refuses: a question that passes it is drafted, and the draft
+refuses when the model finds no answer or no sentence passes its check. `--drafts LOW HIGH`
+runs the whole pipeline with the gate off (qa.evals.run.run_case) for every question whose
+P(yes) is in [LOW, HIGH) and keeps whether it refused; the thresholds in [LOW, HIGH] are then
+judged end to end (refused = P(yes) below the threshold, or the draft refused), questions above
+HIGH counted as answered whatever the threshold.
 The objective, fixed before tuning: the best balanced accuracy on the tuning split among the
 thresholds that refuse at most 2% of its answerable questions (a false refusal costs a user
 more than an answer the checker then trims; the answer step and the checker can still refuse).
@@ -43,6 +53,7 @@ from qa.llm import yes_probability  # noqa: E402
 from qa.questions import asks_yes_no  # noqa: E402
 
 SCORES = ROOT / "evals" / "gate-scores.jsonl"
+SUITES = ("seed", "typed", "multihop")
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 MAX_FALSE_REFUSALS = 0.02  # of the tuning split's answerable questions
 
@@ -57,19 +68,19 @@ def score(case, store, settings: Settings) -> float:
     return yes_probability(settings, prompts.messages(name, passages, question=q)) or 0.0
 
 
-def score_all(base: Settings) -> tuple[list[dict], float]:
+def score_all(base: Settings, suites: tuple[str, ...] = SUITES) -> tuple[list[dict], float]:
     """Every question's P(yes), label and split; and the seconds a question took."""
     from qa.provenance import commit
 
     held = {c.id for c in load_suite("multihop40").cases}
     rows = []
     t = time.perf_counter()
-    for name in ("seed", "multihop"):
+    for name in suites:
         suite = load_suite(name)
         store = prepare_store(suite, base)
         for i, case in enumerate(suite.cases):
-            report = (i % 2 == 1) if name == "seed" else (case.id in held)
-            rows.append({"id": case.id, "p_yes": score(case, store, store.settings),
+            report = (case.id in held) if name == "multihop" else (i % 2 == 1)
+            rows.append({"id": case.id, "suite": name, "p_yes": score(case, store, store.settings),
                          "answerable": not case.refuse, "split": "report" if report else "tune",
                          "commit": commit()})
             print(f"{rows[-1]['p_yes']:.3f} {'answerable' if not case.refuse else 'refuse'}  {case.id}",
@@ -77,57 +88,129 @@ def score_all(base: Settings) -> tuple[list[dict], float]:
     return rows, (time.perf_counter() - t) / len(rows)
 
 
-def rates(rows: list[tuple[float, bool]], th: float) -> dict[str, float]:
-    ans = [p >= th for p, a in rows if a]
-    una = [p < th for p, a in rows if not a]
-    refused = [(p < th, a) for p, a in rows if p < th]
+def draft_all(rows: list[dict], base: Settings, low: float, high: float) -> None:
+    """Mark each row scored in [low, high) with whether the pipeline, gate off, refused it."""
+    from qa.evals.run import run_case
+    from qa.provenance import commit
+
+    for name in SUITES:
+        todo = {r["id"]: r for r in rows if r.get("suite", _suite_of(r["id"])) == name
+                and low <= r["p_yes"] < high and "draft_refused" not in r}
+        if not todo:
+            continue
+        suite = load_suite(name)
+        store = prepare_store(suite, base)
+        off = store.settings.model_copy(update={"answer": store.settings.answer.model_copy(
+            update={"gate": False})})
+        for case in (c for c in suite.cases if c.id in todo):
+            result = run_case(case, store, off)
+            if result.error:
+                raise RuntimeError(f"{case.id} crashed: {result.error}")
+            todo[case.id].update(draft_refused=result.refused, draft_band=[low, high],
+                                 draft_commit=commit())
+            print(f"{todo[case.id]['p_yes']:.3f} draft {'refused' if result.refused else 'answered'}"
+                  f"  {case.id}", flush=True)
+
+
+def _suite_of(case_id: str) -> str:
+    """The suite of a row scored before rows named it (seed and MultiHop-RAG only then)."""
+    return "multihop" if case_id.startswith("mh-") else "seed"
+
+
+def refused(row: dict, th: float, drafts: bool) -> bool:
+    """Whether qa refuses the row's question at threshold th: by the gate, or end to end."""
+    return row["p_yes"] < th or (drafts and bool(row.get("draft_refused")))
+
+
+def rates(rows: list[dict], th: float, drafts: bool = False) -> dict[str, float]:
+    ans = [not refused(r, th, drafts) for r in rows if r["answerable"]]
+    una = [refused(r, th, drafts) for r in rows if not r["answerable"]]
+    out = [r["answerable"] for r in rows if refused(r, th, drafts)]
     return {"balanced": (sum(ans) / len(ans) + sum(una) / len(una)) / 2,
             "false_refusals": len(ans) - sum(ans), "answerable": len(ans),
             "refusal_recall": sum(una) / len(una), "unanswerable": len(una),
-            "refusal_precision": sum(not a for _, a in refused) / len(refused) if refused else 0.0}
+            "refusal_precision": out.count(False) / len(out) if out else 0.0}
 
 
-def line(name: str, rows, th: float) -> str:
-    r = rates(rows, th)
+def line(name: str, rows: list[dict], th: float, drafts: bool = False) -> str:
+    r = rates(rows, th, drafts)
     return (f"| {name} | {th:.2f} | {r['balanced']:.3f} | {r['false_refusals']} of {r['answerable']} | "
             f"{r['refusal_recall']:.3f} of {r['unanswerable']} | {r['refusal_precision']:.3f} |")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--write", help="write the table as this command's figure block in a markdown file")
-    ap.add_argument("--scores", help="re-derive from these saved scores instead of scoring again")
-    args = ap.parse_args()
-    base = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-gate-")), models_dir=Settings().model_dir)
-    if args.scores:
-        rows = [json.loads(x) for x in Path(args.scores).open()]
-        measured = f"scores measured at commit {rows[0]['commit']}, read from {args.scores}"
-    else:
-        rows, per = score_all(base)
-        SCORES.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        measured = f"{per:.1f} s a question for retrieval, evidence and the gate's P(yes), cold prompt cache"
-    tune = [(r["p_yes"], r["answerable"]) for r in rows if r["split"] == "tune"]
-    report = [(r["p_yes"], r["answerable"]) for r in rows if r["split"] == "report"]
-    allowed = [th for th in GRID
-               if rates(tune, th)["false_refusals"] <= MAX_FALSE_REFUSALS * rates(tune, th)["answerable"]]
-    best = max(allowed, key=lambda th: (rates(tune, th)["balanced"], -abs(th - 0.5)))
-    committed = base.answer.gate_threshold
-    lines = [f"{len(tune)} tuning and {len(report)} report questions (seed suite and MultiHop-RAG dev); "
-             f"{measured}", "",
-             "| split | threshold | balanced accuracy | false refusals | refusal recall "
-             "| refusal precision |",
-             "|---|---|---|---|---|---|",
-             line("tuning", tune, best), line("report (tuned on the other split)", report, best),
+def tuned(tune: list[dict], grid: list[float], drafts: bool) -> float:
+    """The objective fixed before tuning (module docstring) on the tuning split."""
+    allowed = [th for th in grid if rates(tune, th, drafts)["false_refusals"]
+               <= MAX_FALSE_REFUSALS * rates(tune, th, drafts)["answerable"]]
+    return max(allowed, key=lambda th: (rates(tune, th, drafts)["balanced"], -abs(th - 0.5)))
+
+
+def table(rows: list[dict], committed: float, drafted: tuple[float, float] | None) -> list[str]:
+    tune = [r for r in rows if r["split"] == "tune"]
+    report = [r for r in rows if r["split"] == "report"]
+    head = ["| split | threshold | balanced accuracy | false refusals | refusal recall "
+            "| refusal precision |", "|---|---|---|---|---|---|"]
+    best = tuned(tune, GRID, False)
+    lines = ["The gate alone (a question is refused when its P(yes) is below the threshold):", "",
+             *head, line("tuning", tune, best), line("report (tuned on the other split)", report, best),
              line("report, committed setting", report, committed), "",
              f"best threshold on the tuning split (at most {MAX_FALSE_REFUSALS:.0%} false refusals): "
              f"{best:.2f}; committed: {committed:.2f}"]
+    if drafted:
+        low, high = drafted
+        grid = [th for th in GRID if low <= th <= high]
+        e2e = tuned(tune, grid, True)
+        lines += ["", f"End to end (refused by the gate, or by the draft and its check with the gate "
+                  f"off; drafts run for P(yes) in [{low:.2f}, {high:.2f}), thresholds tried in that "
+                  "range):", "", *head, line("tuning", tune, e2e, True),
+                  line("report (tuned on the other split)", report, e2e, True),
+                  line("report, committed setting", report, committed, True), "",
+                  f"best threshold end to end on the tuning split: {e2e:.2f}; committed: {committed:.2f}"]
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", help="write the tables as this command's figure block in a markdown file")
+    ap.add_argument("--scores", help="re-derive from these saved scores instead of scoring again")
+    ap.add_argument("--suites", nargs="+", choices=SUITES,
+                    help="score these suites (again) and keep the other rows of --scores")
+    ap.add_argument("--drafts", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                    help="run the pipeline, gate off, for questions scored in [LOW, HIGH)")
+    args = ap.parse_args()
+    base = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-gate-")), models_dir=Settings().model_dir)
+    rows = [json.loads(x) for x in Path(args.scores).open()] if args.scores else []
+    measured = f"scores read from {args.scores}"
+    if not args.scores or args.suites:
+        new, per = score_all(base, tuple(args.suites or SUITES))
+        ids = {r["id"] for r in new}
+        rows = [r for r in rows if r["id"] not in ids] + new
+        measured = f"{per:.1f} s a question for retrieval, evidence and the gate's P(yes), cold prompt cache"
+    if args.drafts:
+        draft_all(rows, base, *args.drafts)
+    if not args.scores or args.suites or args.drafts:
+        SCORES.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    commits = sorted({r["commit"] for r in rows} | {r["draft_commit"] for r in rows if "draft_commit" in r})
+    drafted = tuple(args.drafts) if args.drafts else _drafted(rows)
+    n = {split: sum(r["split"] == split for r in rows) for split in ("tune", "report")}
+    lines = [f"{n['tune']} tuning and {n['report']} report questions (seed, typed and MultiHop-RAG dev "
+             f"suites); {measured}; measured at commit {', '.join(commits)}", "",
+             *table(rows, base.answer.gate_threshold, drafted)]
     print("\n".join(lines))
     if args.write:
         from qa.provenance import collect, write_block
 
         write_block(Path(args.write), " ".join(["python", "bench/gate.py", *sys.argv[1:]]),
-                    "\n".join(lines), collect(base, gate_threshold=committed,
+                    "\n".join(lines), collect(base, gate_threshold=base.answer.gate_threshold,
                                               evidence_tokens=base.evidence.tokens))
+
+
+def _drafted(rows: list[dict]) -> tuple[float, float] | None:
+    """The [low, high) band an earlier run drafted, as its rows record it."""
+    bands = {tuple(r["draft_band"]) for r in rows if "draft_band" in r}
+    if len(bands) > 1:
+        raise SystemExit(f"rows drafted over different bands {sorted(bands)}: draft them again")
+    return bands.pop() if bands else None
 
 
 if __name__ == "__main__":
