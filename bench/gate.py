@@ -3,7 +3,7 @@
     python bench/gate.py [--write docs/gate.md]              # score every question, then tune
     python bench/gate.py --scores evals/gate-scores.jsonl [--write docs/gate.md]   # tune only
     python bench/gate.py --scores evals/gate-scores.jsonl --suites typed     # score one suite more
-    python bench/gate.py --scores evals/gate-scores.jsonl --drafts 0.2 0.55  # end to end, see below
+    python bench/gate.py --scores evals/gate-scores.jsonl --drafts 0.2      # end to end, see below
 
 Scoring writes each question's P(yes), split and label to evals/gate-scores.jsonl (with the
 commit it was measured at), so the threshold can be re-derived without the model.
@@ -19,17 +19,14 @@ not hold the answer), as in RGB's refusal tests.
 Split: tuning = the MultiHop-RAG queries outside the CI subset `multihop40` + the seed and typed
 questions at even positions; report = `multihop40` + the seed and typed questions at odd positions.
 
-The gate is not the only way qa refuses: a question that passes it is drafted, and the draft
-refuses when the model finds no answer or no sentence passes its check. `--drafts LOW HIGH`
-runs the whole pipeline with the gate off (qa.evals.run.run_case) for every question whose
-P(yes) is in [LOW, HIGH) and keeps whether it refused; the thresholds in [LOW, HIGH] are then
-judged end to end (refused = P(yes) below the threshold, or the draft refused), questions above
-HIGH counted as answered whatever the threshold.
-The objective, fixed before tuning: the best balanced accuracy on the tuning split among the
-thresholds that refuse at most 2% of its answerable questions (a false refusal costs a user
-more than an answer the checker then trims; the answer step and the checker can still refuse).
-The report split is scored with that threshold and with the committed setting
-(QA_ANSWER__GATE_THRESHOLD).
+The gate need not be the last word: with a floor (QA_ANSWER__GATE_FLOOR), a question scored
+from the floor up to the threshold is drafted, and answered only if a sentence of the draft
+itself passes its check (qa.answer.screen). `--drafts LOW` runs the whole pipeline in that
+unsure mode (qa.evals.run.run_case) for every question whose P(yes) is in [LOW, threshold) and
+keeps whether it refused; floors in that range are then judged end to end (refused = P(yes)
+below the floor, or below the threshold and the draft refused) by the same objective. The
+questions at or above the threshold count as answered whatever the floor (their drafts are
+not run), so the end-to-end false refusals leave out those the draft refuses up there.
 """
 
 from __future__ import annotations
@@ -88,26 +85,27 @@ def score_all(base: Settings, suites: tuple[str, ...] = SUITES) -> tuple[list[di
     return rows, (time.perf_counter() - t) / len(rows)
 
 
-def draft_all(rows: list[dict], base: Settings, low: float, high: float) -> None:
-    """Mark each row scored in [low, high) with whether the pipeline, gate off, refused it."""
+def draft_all(rows: list[dict], base: Settings, low: float) -> None:
+    """Mark each row scored in [low, threshold) with whether the pipeline, the gate unsure of
+    every question (threshold 1, floor 0), refused it."""
     from qa.evals.run import run_case
     from qa.provenance import commit
 
+    high = base.answer.gate_threshold
     for name in SUITES:
         todo = {r["id"]: r for r in rows if r.get("suite", _suite_of(r["id"])) == name
-                and low <= r["p_yes"] < high and "draft_refused" not in r}
+                and low <= r["p_yes"] < high and r.get("draft_low") != low}
         if not todo:
             continue
         suite = load_suite(name)
         store = prepare_store(suite, base)
-        off = store.settings.model_copy(update={"answer": store.settings.answer.model_copy(
-            update={"gate": False})})
+        unsure = store.settings.model_copy(update={"answer": store.settings.answer.model_copy(
+            update={"gate_threshold": 1.0, "gate_floor": 0.0})})
         for case in (c for c in suite.cases if c.id in todo):
-            result = run_case(case, store, off)
+            result = run_case(case, store, unsure)
             if result.error:
                 raise RuntimeError(f"{case.id} crashed: {result.error}")
-            todo[case.id].update(draft_refused=result.refused, draft_band=[low, high],
-                                 draft_commit=commit())
+            todo[case.id].update(draft_refused=result.refused, draft_low=low, draft_commit=commit())
             print(f"{todo[case.id]['p_yes']:.3f} draft {'refused' if result.refused else 'answered'}"
                   f"  {case.id}", flush=True)
 
@@ -117,55 +115,60 @@ def _suite_of(case_id: str) -> str:
     return "multihop" if case_id.startswith("mh-") else "seed"
 
 
-def refused(row: dict, th: float, drafts: bool) -> bool:
-    """Whether qa refuses the row's question at threshold th: by the gate, or end to end."""
-    return row["p_yes"] < th or (drafts and bool(row.get("draft_refused")))
+def refused(row: dict, th: float, upper: float | None = None) -> bool:
+    """Whether qa refuses the row's question: by the gate at threshold th; or, with a floor th
+    below the `upper` threshold, also when the question is under `upper` and its draft refused."""
+    return row["p_yes"] < th or (upper is not None and row["p_yes"] < upper
+                                 and bool(row.get("draft_refused")))
 
 
-def rates(rows: list[dict], th: float, drafts: bool = False) -> dict[str, float]:
-    ans = [not refused(r, th, drafts) for r in rows if r["answerable"]]
-    una = [refused(r, th, drafts) for r in rows if not r["answerable"]]
-    out = [r["answerable"] for r in rows if refused(r, th, drafts)]
+def rates(rows: list[dict], th: float, upper: float | None = None) -> dict[str, float]:
+    ans = [not refused(r, th, upper) for r in rows if r["answerable"]]
+    una = [refused(r, th, upper) for r in rows if not r["answerable"]]
+    out = [r["answerable"] for r in rows if refused(r, th, upper)]
     return {"balanced": (sum(ans) / len(ans) + sum(una) / len(una)) / 2,
             "false_refusals": len(ans) - sum(ans), "answerable": len(ans),
             "refusal_recall": sum(una) / len(una), "unanswerable": len(una),
             "refusal_precision": out.count(False) / len(out) if out else 0.0}
 
 
-def line(name: str, rows: list[dict], th: float, drafts: bool = False) -> str:
-    r = rates(rows, th, drafts)
+def line(name: str, rows: list[dict], th: float, upper: float | None = None) -> str:
+    r = rates(rows, th, upper)
     return (f"| {name} | {th:.2f} | {r['balanced']:.3f} | {r['false_refusals']} of {r['answerable']} | "
             f"{r['refusal_recall']:.3f} of {r['unanswerable']} | {r['refusal_precision']:.3f} |")
 
 
-def tuned(tune: list[dict], grid: list[float], drafts: bool) -> float:
+def tuned(tune: list[dict], grid: list[float], upper: float | None = None) -> float:
     """The objective fixed before tuning (module docstring) on the tuning split."""
-    allowed = [th for th in grid if rates(tune, th, drafts)["false_refusals"]
-               <= MAX_FALSE_REFUSALS * rates(tune, th, drafts)["answerable"]]
-    return max(allowed, key=lambda th: (rates(tune, th, drafts)["balanced"], -abs(th - 0.5)))
+    allowed = [th for th in grid if rates(tune, th, upper)["false_refusals"]
+               <= MAX_FALSE_REFUSALS * rates(tune, th, upper)["answerable"]]
+    return max(allowed, key=lambda th: (rates(tune, th, upper)["balanced"], -abs(th - 0.5)))
 
 
-def table(rows: list[dict], committed: float, drafted: tuple[float, float] | None) -> list[str]:
+def table(rows: list[dict], answer, low: float | None) -> list[str]:
+    """The gate alone; and, when drafts were run from `low` up, the floors end to end."""
     tune = [r for r in rows if r["split"] == "tune"]
     report = [r for r in rows if r["split"] == "report"]
+    committed = answer.gate_threshold
     head = ["| split | threshold | balanced accuracy | false refusals | refusal recall "
             "| refusal precision |", "|---|---|---|---|---|---|"]
-    best = tuned(tune, GRID, False)
+    best = tuned(tune, GRID)
     lines = ["The gate alone (a question is refused when its P(yes) is below the threshold):", "",
              *head, line("tuning", tune, best), line("report (tuned on the other split)", report, best),
              line("report, committed setting", report, committed), "",
              f"best threshold on the tuning split (at most {MAX_FALSE_REFUSALS:.0%} false refusals): "
              f"{best:.2f}; committed: {committed:.2f}"]
-    if drafted:
-        low, high = drafted
-        grid = [th for th in GRID if low <= th <= high]
-        e2e = tuned(tune, grid, True)
-        lines += ["", f"End to end (refused by the gate, or by the draft and its check with the gate "
-                  f"off; drafts run for P(yes) in [{low:.2f}, {high:.2f}), thresholds tried in that "
-                  "range):", "", *head, line("tuning", tune, e2e, True),
-                  line("report (tuned on the other split)", report, e2e, True),
-                  line("report, committed setting", report, committed, True), "",
-                  f"best threshold end to end on the tuning split: {e2e:.2f}; committed: {committed:.2f}"]
+    if low is not None:
+        floor = tuned(tune, [th for th in GRID if low <= th <= committed], committed)
+        mine = committed if answer.gate_floor is None else answer.gate_floor
+        lines += ["", f"With a floor, end to end (refused below the floor, or below the threshold "
+                  f"{committed:.2f} when the draft refused; drafts run from {low:.2f}; the "
+                  "threshold column is the floor):", "", *head,
+                  line("tuning", tune, floor, committed),
+                  line("report (tuned on the other split)", report, floor, committed),
+                  line("report, committed setting", report, mine, committed), "",
+                  f"best floor on the tuning split: {floor:.2f}; committed: "
+                  f"{'none' if answer.gate_floor is None else f'{answer.gate_floor:.2f}'}"]
     return lines
 
 
@@ -175,8 +178,9 @@ def main() -> None:
     ap.add_argument("--scores", help="re-derive from these saved scores instead of scoring again")
     ap.add_argument("--suites", nargs="+", choices=SUITES,
                     help="score these suites (again) and keep the other rows of --scores")
-    ap.add_argument("--drafts", nargs=2, type=float, metavar=("LOW", "HIGH"),
-                    help="run the pipeline, gate off, for questions scored in [LOW, HIGH)")
+    ap.add_argument("--drafts", type=float, metavar="LOW",
+                    help="run the pipeline, the gate unsure, for questions scored from LOW up to "
+                    "the threshold")
     args = ap.parse_args()
     base = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qa-gate-")), models_dir=Settings().model_dir)
     rows = [json.loads(x) for x in Path(args.scores).open()] if args.scores else []
@@ -187,30 +191,25 @@ def main() -> None:
         rows = [r for r in rows if r["id"] not in ids] + new
         measured = f"{per:.1f} s a question for retrieval, evidence and the gate's P(yes), cold prompt cache"
     if args.drafts:
-        draft_all(rows, base, *args.drafts)
+        draft_all(rows, base, args.drafts)
     if not args.scores or args.suites or args.drafts:
         SCORES.write_text("".join(json.dumps(r) + "\n" for r in rows))
     commits = sorted({r["commit"] for r in rows} | {r["draft_commit"] for r in rows if "draft_commit" in r})
-    drafted = tuple(args.drafts) if args.drafts else _drafted(rows)
+    lows = {r["draft_low"] for r in rows if "draft_low" in r}
+    if len(lows) > 1:
+        raise SystemExit(f"rows drafted from different floors {sorted(lows)}: draft them again")
     n = {split: sum(r["split"] == split for r in rows) for split in ("tune", "report")}
     lines = [f"{n['tune']} tuning and {n['report']} report questions (seed, typed and MultiHop-RAG dev "
              f"suites); {measured}; measured at commit {', '.join(commits)}", "",
-             *table(rows, base.answer.gate_threshold, drafted)]
+             *table(rows, base.answer, lows.pop() if lows else None)]
     print("\n".join(lines))
     if args.write:
         from qa.provenance import collect, write_block
 
         write_block(Path(args.write), " ".join(["python", "bench/gate.py", *sys.argv[1:]]),
                     "\n".join(lines), collect(base, gate_threshold=base.answer.gate_threshold,
+                                              gate_floor=base.answer.gate_floor,
                                               evidence_tokens=base.evidence.tokens))
-
-
-def _drafted(rows: list[dict]) -> tuple[float, float] | None:
-    """The [low, high) band an earlier run drafted, as its rows record it."""
-    bands = {tuple(r["draft_band"]) for r in rows if "draft_band" in r}
-    if len(bands) > 1:
-        raise SystemExit(f"rows drafted over different bands {sorted(bands)}: draft them again")
-    return bands.pop() if bands else None
 
 
 if __name__ == "__main__":

@@ -60,41 +60,26 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         return refusal(question, refused, passages, **extra)
     progress(f"reading the evidence: {len(passages)} passages from "
              f"{len({p.article_id for p in passages})} articles")
-    if settings.answer.gate:
-        t = time.perf_counter()
-        ok, why = gate(question, passages, settings, complete, usage, extra)
-        timings["gate"] = time.perf_counter() - t
-        if not ok:
-            return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
-
+    refuse, unsure = screen(question, passages, settings, complete, extra)
+    if refuse:
+        return refusal(question, f"the passages do not answer it ({unsure})", passages, **extra)
     polar = questions.asks_yes_no(question)
     verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
-    if verdict is not None and on_sentence is not None:
+    if verdict is not None and on_sentence is not None and not unsure:
         on_sentence(verdict)  # decided before the draft: shown first, while the reasons are written
-    checker = DraftChecker(passages, store, settings, complete, on_sentence)
-    progress("writing the answer; " + ("the sentences appear once it is written and each has "
-                                       "passed its check" if checker.wait_for_draft else
-                                       "each sentence appears once it has passed its check"))
-    t = time.perf_counter()
-    draft = ""
-    for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
-                          max_tokens=settings.answer.max_tokens, stream=True, usage=usage):
-        draft += piece
-        checker.feed(split_direct(draft)[1])
-    raw = draft.strip()
-    timings["generate"] = time.perf_counter() - t - checker.seconds
-    extra["draft"] = raw
-    said, body = split_direct(raw)
-    sentences, kept, texts, dropped = checker.finish(body)
-    timings["check"] = checker.seconds
+    said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
+                                                  on_sentence, progress, extra)
     checked = sum(s.kind == "claim" for s in sentences)
-    if checked:
-        timings["check_per_sentence"] = checker.seconds / checked
-    extra["checked_by"] = checker.checked_by
     if verdict is None and not checked:
         return refusal(question, "the model found no answer in the passages", passages,
                        rejected=[s for s in sentences if s.kind == "gap"], **extra)
     supported = any(s.supported for s in sentences if s.kind == "claim")
+    if unsure and not supported:
+        return refusal(question, f"the passages may not answer it ({unsure}) and no sentence of the "
+                       "draft was supported by its citations", passages, rejected=sentences,
+                       dropped_citations=dropped, **extra)
+    if verdict is not None and on_sentence is not None and unsure:
+        on_sentence(verdict)  # the gate was unsure: shown once a reason has passed its check
     if verdict is None and not supported:
         quotes = restated(sentences, passages, texts)  # the article's own words, when restated
         if not quotes:
@@ -114,6 +99,51 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                   text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
                   sentences=sentences, citations=citations_of(kept, passages, texts),
                   dropped_citations=dropped, passages=passages, **extra)
+
+
+def screen(question: str, passages: list[Passage], settings: Settings, complete: Complete,
+           extra: dict) -> tuple[bool, str]:
+    """The gate's word: (True, why) to refuse, below gate_floor (below gate_threshold when there
+    is no floor); (False, why) when it is unsure, from the floor up to the threshold, and the
+    draft decides; (False, "") when it passes the question or is off."""
+    if not settings.answer.gate:
+        return False, ""
+    t = time.perf_counter()
+    ok, why = gate(question, passages, settings, complete, extra["usage"], extra)
+    extra["timings"]["gate"] = time.perf_counter() - t
+    if ok:
+        return False, ""
+    floor = settings.answer.gate_floor
+    return floor is None or extra.get("answerable", 0.0) < floor, why
+
+
+def write(question: str, passages: list[Passage], settings: Settings, store: Store,
+          complete: Complete, on_sentence: Callable[[Sentence], None] | None,
+          progress: Callable[[str], None], extra: dict):
+    """The model's draft answer, each sentence checked as it comes (DraftChecker): (its direct
+    answer, all its sentences, those to show, the articles' texts, citations dropped)."""
+    timings = extra["timings"]
+    checker = DraftChecker(passages, store, settings, complete, on_sentence)
+    progress("writing the answer; " + ("the sentences appear once it is written and each has "
+                                       "passed its check" if checker.wait_for_draft else
+                                       "each sentence appears once it has passed its check"))
+    t = time.perf_counter()
+    draft = ""
+    for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
+                          max_tokens=settings.answer.max_tokens, stream=True, usage=extra["usage"]):
+        draft += piece
+        checker.feed(split_direct(draft)[1])
+    raw = draft.strip()
+    timings["generate"] = time.perf_counter() - t - checker.seconds
+    extra["draft"] = raw
+    said, body = split_direct(raw)
+    sentences, kept, texts, dropped = checker.finish(body)
+    extra["checked_by"] = checker.checked_by
+    timings["check"] = checker.seconds
+    checked = sum(s.kind == "claim" for s in sentences)
+    if checked:
+        timings["check_per_sentence"] = checker.seconds / checked
+    return said, sentences, kept, texts, dropped
 
 
 _DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
