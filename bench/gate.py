@@ -24,7 +24,12 @@ from the floor up to the threshold is drafted, and answered only if a sentence o
 itself passes its check (qa.answer.screen). `--drafts LOW` runs the whole pipeline in that
 unsure mode (qa.evals.run.run_case) for every question whose P(yes) is in [LOW, threshold) and
 keeps whether it refused; floors in that range are then judged end to end (refused = P(yes)
-below the floor, or below the threshold and the draft refused) by the same objective. The
+below the floor, or below the threshold and the draft refused). The floor's objective: the
+fewest false refusals on the tuning split among the floors whose refusal recall there stays
+within RECALL_TOLERANCE of the threshold alone's (refusals of unanswerable questions must not
+get worse, issue 14 says; the tolerance is the one `qa eval` allows against a baseline), the
+higher floor of equals. (It was set after a first run with the threshold's objective: that
+chose 0.30, where half the tuning split's unanswerable MultiHop-RAG questions got answers.) The
 questions at or above the threshold count as answered whatever the floor (their drafts are
 not run), so the end-to-end false refusals leave out those the draft refuses up there.
 """
@@ -53,6 +58,7 @@ SCORES = ROOT / "evals" / "gate-scores.jsonl"
 SUITES = ("seed", "typed", "multihop")
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 MAX_FALSE_REFUSALS = 0.02  # of the tuning split's answerable questions
+RECALL_TOLERANCE = 0.05  # a floor's refusal recall against the threshold alone's (tuning split)
 
 
 def score(case, store, settings: Settings) -> float:
@@ -145,6 +151,13 @@ def tuned(tune: list[dict], grid: list[float], upper: float | None = None) -> fl
     return max(allowed, key=lambda th: (rates(tune, th, upper)["balanced"], -abs(th - 0.5)))
 
 
+def floor_tuned(tune: list[dict], grid: list[float], threshold: float) -> float:
+    """The floor's objective (module docstring) on the tuning split."""
+    least = rates(tune, threshold)["refusal_recall"] - RECALL_TOLERANCE
+    allowed = [f for f in grid if rates(tune, f, threshold)["refusal_recall"] >= least - 1e-9]
+    return min(allowed, key=lambda f: (rates(tune, f, threshold)["false_refusals"], -f))
+
+
 def table(rows: list[dict], answer, low: float | None) -> list[str]:
     """The gate alone; and, when drafts were run from `low` up, the floors end to end."""
     tune = [r for r in rows if r["split"] == "tune"]
@@ -159,7 +172,7 @@ def table(rows: list[dict], answer, low: float | None) -> list[str]:
              f"best threshold on the tuning split (at most {MAX_FALSE_REFUSALS:.0%} false refusals): "
              f"{best:.2f}; committed: {committed:.2f}"]
     if low is not None:
-        floor = tuned(tune, [th for th in GRID if low <= th <= committed], committed)
+        floor = floor_tuned(tune, [th for th in GRID if low <= th <= committed], committed)
         mine = committed if answer.gate_floor is None else answer.gate_floor
         lines += ["", f"With a floor, end to end (refused below the floor, or below the threshold "
                   f"{committed:.2f} when the draft refused; drafts run from {low:.2f}; the "
@@ -167,7 +180,8 @@ def table(rows: list[dict], answer, low: float | None) -> list[str]:
                   line("tuning", tune, floor, committed),
                   line("report (tuned on the other split)", report, floor, committed),
                   line("report, committed setting", report, mine, committed), "",
-                  f"best floor on the tuning split: {floor:.2f}; committed: "
+                  f"best floor on the tuning split (fewest false refusals, refusal recall within "
+                  f"{RECALL_TOLERANCE} of the threshold alone's): {floor:.2f}; committed: "
                   f"{'none' if answer.gate_floor is None else f'{answer.gate_floor:.2f}'}"]
     return lines
 

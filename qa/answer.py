@@ -113,8 +113,10 @@ def screen(question: str, passages: list[Passage], settings: Settings, complete:
     extra["timings"]["gate"] = time.perf_counter() - t
     if ok:
         return False, ""
-    floor = settings.answer.gate_floor
-    return floor is None or extra.get("answerable", 0.0) < floor, why
+    floor, p_yes = settings.answer.gate_floor, extra.get("answerable")
+    if floor is None or p_yes is None:  # no floor, or only the sampled word: "no" refuses
+        return True, why
+    return (True, against("P(yes)", p_yes, floor)) if p_yes < floor else (False, why)
 
 
 def write(question: str, passages: list[Passage], settings: Settings, store: Store,

@@ -74,11 +74,11 @@ class AnswerSettings(BaseModel):
         0.5, ge=0, le=1, description="Least P(yes), read from the model's log-probabilities, that "
         "the passages answer the question; tuned on a dev split by bench/gate.py.")
     gate_floor: float | None = Field(
-        None, ge=0, le=1, description="Below this P(yes) the gate refuses; from it up to "
+        0.45, ge=0, le=1, description="Below this P(yes) the gate refuses; from it up to "
         "gate_threshold the gate is unsure and the draft decides: the answer stands only on the "
         "draft's own sentences that pass their check (no passage sentence stands in for a "
         "rejected one, and a yes/no verdict needs a checked reason). None: the gate refuses "
-        "everything below gate_threshold. Tuned end to end by bench/gate.py --drafts.")
+        "everything below gate_threshold. Tuned end to end on a dev split by bench/gate.py --drafts.")
     verdict: bool = Field(
         True, description="Decide a yes/no question's direct answer by the model's P(yes) over the "
         "evidence (qa/verdict.py), shown before the reasons are written; off: the word the model "

@@ -186,9 +186,10 @@ def test_fake_llm_gate_decides_by_its_probability_against_the_threshold(seed_sto
     fake_llm.enqueue_probability(th + 0.05).enqueue(f"It has led to more than 1,000 arrests [{n}].")
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert not ans.refused and ans.answerable == th + 0.05
-    fake_llm.enqueue_probability(th - 0.05)
+    floor = seed_store.settings.answer.gate_floor
+    fake_llm.enqueue_probability(floor - 0.05)  # below the floor (above it the draft decides)
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
-    assert ans.refused and f"P(yes) {th - 0.05:.2f} below {th:.2f}" in ans.sentences[0].reason
+    assert ans.refused and f"P(yes) {floor - 0.05:.2f} below {floor:.2f}" in ans.sentences[0].reason
 
 
 def test_fake_llm_direct_answer_comes_first_when_the_claims_support_it(seed_store, fake_llm):
@@ -368,3 +369,36 @@ def test_a_score_just_under_its_threshold_does_not_read_as_the_threshold():
 
     assert against("P(yes)", 0.43, 0.5) == "P(yes) 0.43 below 0.50"
     assert against("P(yes)", 0.496, 0.5) == "P(yes) 0.496 below 0.50"  # not "0.50 below 0.50"
+
+
+def test_fake_llm_an_unsure_gate_lets_only_the_drafts_own_checked_sentences_answer(seed_store, fake_llm):
+    """From the gate's floor up to its threshold the draft decides: a claim that passes its
+    check answers; a rejected restatement does not give way to the passage sentence, and a
+    yes/no verdict without a checked reason is not shown (nor streamed); below the floor the
+    gate refuses without drafting."""
+    th = seed_store.settings.answer.gate_threshold
+    s = seed_store.settings.model_copy(update={"answer": seed_store.settings.answer.model_copy(
+        update={"gate_floor": th - 0.2})})
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue_probability(th - 0.1).enqueue(f"It has led to more than 1,000 arrests [{n}].")
+    ans = ask(Q, s, seed_store, complete=fake_llm)
+    assert not ans.refused and ans.answerable == th - 0.1 and "1,000 arrests" in ans.text
+
+    q = "How many civilian staff will the Met lose?"
+    m = cite_n(seed_store, q, "300 civilian staff")
+    fake_llm.enqueue_probability(th - 0.1).enqueue(f"Answer: 300\n300 civilian staff will be lost [{m}].")
+    fake_llm.enqueue_probability(0.3, 0.3)  # the check rejects the claim (as in the test above)
+    ans = ask(q, s, seed_store, complete=fake_llm)
+    assert ans.refused and "may not answer it" in ans.sentences[0].reason
+    assert "word for word" not in " ".join(x.reason for x in ans.sentences)
+
+    polar = "Has live facial recognition led to arrests?"
+    fake_llm.enqueue_probability(th - 0.1, 0.9).enqueue("Answer: Yes\nIt led to 5,000 arrests [1].")
+    seen = []
+    ans = ask(polar, s, seed_store, complete=fake_llm, on_sentence=seen.append)
+    assert ans.refused and not seen and "5,000" in ans.sentences[1].text
+
+    fake_llm.enqueue_probability(th - 0.3)  # below the floor: nothing else is asked
+    ans = ask(Q, s, seed_store, complete=fake_llm)
+    assert ans.refused and "do not answer it" in ans.sentences[0].reason
+    assert not fake_llm.replies and not fake_llm.probabilities

@@ -175,6 +175,7 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          model_check=settings.answer.model_check,
                          support_p_threshold=settings.answer.support_p_threshold,
                          gate=settings.answer.gate, gate_threshold=settings.answer.gate_threshold,
+                         gate_floor=settings.answer.gate_floor,
                          verdict=settings.answer.verdict,
                          polar_threshold=settings.answer.polar_threshold, check=settings.answer.check)
     if complete is None and settings.model.startswith("local/"):
