@@ -99,7 +99,7 @@ def draft_all(rows: list[dict], base: Settings, low: float) -> None:
 
     high = base.answer.gate_threshold
     for name in SUITES:
-        todo = {r["id"]: r for r in rows if r.get("suite", _suite_of(r["id"])) == name
+        todo = {r["id"]: r for r in rows if r["suite"] == name
                 and low <= r["p_yes"] < high and r.get("draft_low") != low}
         if not todo:
             continue
@@ -114,11 +114,6 @@ def draft_all(rows: list[dict], base: Settings, low: float) -> None:
             todo[case.id].update(draft_refused=result.refused, draft_low=low, draft_commit=commit())
             print(f"{todo[case.id]['p_yes']:.3f} draft {'refused' if result.refused else 'answered'}"
                   f"  {case.id}", flush=True)
-
-
-def _suite_of(case_id: str) -> str:
-    """The suite of a row scored before rows named it (seed and MultiHop-RAG only then)."""
-    return "multihop" if case_id.startswith("mh-") else "seed"
 
 
 def refused(row: dict, th: float, upper: float | None = None) -> bool:

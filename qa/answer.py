@@ -13,14 +13,12 @@ from qa.cite import (
     against,
     check_sentences,
     citations_of,
-    content_words,
-    hard_checks,
     is_refusal,
-    parse_markers,
     render_sentences,
     split_answer,
 )
 from qa.config import Settings
+from qa.direct import direct_answer, same_words, split_direct
 from qa.models import Answer, Passage, Sentence, Span
 from qa.quotes import restated
 from qa.retrieve import Filters, search
@@ -60,9 +58,10 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         return refusal(question, refused, passages, **extra)
     progress(f"reading the evidence: {len(passages)} passages from "
              f"{len({p.article_id for p in passages})} articles")
-    refuse, unsure = screen(question, passages, settings, complete, extra)
+    refuse, why = screen(question, passages, settings, complete, extra)
     if refuse:
-        return refusal(question, f"the passages do not answer it ({unsure})", passages, **extra)
+        return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
+    unsure = why  # the gate's doubt, if any: then only the draft's own checked sentences answer
     polar = questions.asks_yes_no(question)
     verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
     if verdict is not None and on_sentence is not None and not unsure:
@@ -146,60 +145,6 @@ def write(question: str, passages: list[Passage], settings: Settings, store: Sto
     if checked:
         timings["check_per_sentence"] = checker.seconds / checked
     return said, sentences, kept, texts, dropped
-
-
-_DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
-_FIRST_END = re.compile(r"[.!?](?=\s)")
-_LEAD_MARKS = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+(?:\n|$)")
-
-
-def split_direct(draft: str) -> tuple[str, str]:
-    """("the direct answer", the rest) of a draft that opens with "Answer: ...", as the answer
-    prompt asks: the direct answer ends at the line's end or its first full stop, whichever
-    comes first. ("", draft) when the draft does not open so, or when what follows "Answer:"
-    cites a passage, on its line or on the lines just after it (then it is a claim, to be
-    checked like the rest). While the direct
-    answer is still being written, the rest is empty."""
-    text = draft.lstrip()
-    m = _DIRECT.match(text)
-    if not m:
-        return "", draft
-    rest = text[m.end():]
-    stop = _FIRST_END.search(rest)
-    ends = [i for i in (rest.find("\n"), stop.end() if stop else -1) if i >= 0]
-    if not ends:
-        return rest.strip(), ""
-    line, body = rest[:min(ends)], rest[min(ends):]
-    if "[" in line or "【" in line or _LEAD_MARKS.match(body):
-        return "", rest  # "Answer: 80 officers ... [1]" or "Answer: 80 officers ...\n\n[1] [2]"
-    return line.strip(), body.lstrip()
-
-
-def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool) -> Sentence:
-    """The direct answer as a sentence, shown when the shown claims support it: Yes / No
-    when a claim is supported and the question asks yes or no, a name or number only when
-    the passages those claims cite contain it (numbers by value, names word for word)."""
-    claims = [s for s in kept if s.kind == "claim" and s.supported]
-    text, _, _ = parse_markers(said, len(passages))
-    text = text.strip().rstrip(".")
-    if not text or is_refusal(text):
-        return Sentence(text=text, kind="answer", shown=False, reason="no direct answer")
-    verdict = re.match(r"(yes|no)\b", text, re.IGNORECASE)
-    if verdict and not polar:
-        return Sentence(text=text, kind="answer", shown=False,
-                        reason="a yes/no answer to a question that does not ask yes or no")
-    text = verdict.group(1).capitalize() if verdict else text
-    if any(_words(text) == _words(s.text) for s in claims):
-        return Sentence(text=text, kind="answer", shown=False, reason="the same words as a reason shown")
-    cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in
-                     (passages[n - 1] for n in s.citations))
-    problem = None if verdict else hard_checks(text, cited) or (
-        None if content_words(text) & content_words(cited) else "not in the cited passages")
-    if not claims or problem:
-        return Sentence(text=text, kind="answer", supported=False, shown=False,
-                        reason=problem or "no claim supports it")
-    return Sentence(text=f"{text}.", kind="answer", reason="stated in the passages the shown claims "
-                    "cite" if not verdict else "the verdict the shown claims give (not checked by rule)")
 
 
 def polar_verdict(question: str, passages: list[Passage], settings: Settings, complete: Complete,
@@ -388,16 +333,11 @@ def _repeats(sentences: list[Sentence]) -> dict[int, int]:
     first: dict[str, int] = {}
     out: dict[int, int] = {}
     for i, s in enumerate(sentences):
-        words = _words(s.text)
+        words = same_words(s.text)
         if s.kind == "claim" and words in first:
             out[i] = first[words]
         first.setdefault(words, i)
     return out
-
-
-def _words(text: str) -> str:
-    """A sentence's words as compared for a repeat: case, spacing and the closing stop aside."""
-    return " ".join(text.lower().rstrip(" .").split())
 
 
 def _key(s: Sentence) -> tuple[str, tuple[int, ...]]:

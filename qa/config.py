@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Embedder = Literal["minilm", "minilm-int8"]
@@ -112,6 +112,14 @@ class AnswerSettings(BaseModel):
         "(0.5 x cosine + 0.5 x content-word overlap with the best cited sentence)."
     )
 
+    @model_validator(mode="after")
+    def _floor_under_threshold(self) -> AnswerSettings:
+        if self.gate_floor is not None and self.gate_floor > self.gate_threshold:
+            raise ValueError(f"answer.gate_floor ({self.gate_floor}) is above answer.gate_threshold "
+                             f"({self.gate_threshold}): set the floor at or below the threshold, "
+                             "or unset it (QA_ANSWER__GATE_FLOOR=null) to refuse below the threshold")
+        return self
+
 
 class SummarySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -179,7 +187,7 @@ class Settings(BaseSettings):
     """Everything qa can be configured with. Every field reads `QA_<NAME>`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="QA_", env_nested_delimiter="__", extra="forbid"
+        env_prefix="QA_", env_nested_delimiter="__", extra="forbid", env_parse_none_str="null"
     )
 
     data_dir: Path = Field(Path(".qa"), description="Where the index and article texts live.")

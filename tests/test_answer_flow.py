@@ -1,5 +1,8 @@
 """The answer flow with a fake LLM (queue-driven): gate, parsing, checking, refusal."""
 
+import pytest
+from pydantic import ValidationError
+
 from qa.answer import REFUSAL, ask
 
 from .conftest import FakeLLM
@@ -216,7 +219,7 @@ def test_fake_llm_direct_answer_comes_first_when_the_claims_support_it(seed_stor
 
 
 def test_a_direct_answer_on_the_same_line_as_the_reasons_is_split_off():
-    from qa.answer import split_direct
+    from qa.direct import split_direct
 
     assert split_direct("Answer: 4 times a week. It is used four times a week [1].") == (
         "4 times a week.", "It is used four times a week [1].")
@@ -402,3 +405,13 @@ def test_fake_llm_an_unsure_gate_lets_only_the_drafts_own_checked_sentences_answ
     ans = ask(Q, s, seed_store, complete=fake_llm)
     assert ans.refused and "do not answer it" in ans.sentences[0].reason
     assert not fake_llm.replies and not fake_llm.probabilities
+
+
+def test_a_gate_floor_above_the_threshold_is_an_error_naming_both(monkeypatch):
+    from qa.config import Settings
+
+    monkeypatch.setenv("QA_ANSWER__GATE_FLOOR", "0.7")
+    with pytest.raises(ValidationError, match=r"gate_floor \(0.7\) is above answer.gate_threshold"):
+        Settings()
+    monkeypatch.setenv("QA_ANSWER__GATE_FLOOR", "null")  # no floor: the threshold alone decides
+    assert Settings().answer.gate_floor is None
