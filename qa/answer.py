@@ -69,6 +69,8 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
                                                   on_sentence, progress, extra)
     checked = sum(s.kind == "claim" for s in sentences)
+    if checked:
+        timings["check_per_sentence"] = timings["check"] / checked
     if verdict is None and not checked:
         return refusal(question, "the model found no answer in the passages", passages,
                        rejected=[s for s in sentences if s.kind == "gap"], **extra)
@@ -108,11 +110,13 @@ def screen(question: str, passages: list[Passage], settings: Settings, complete:
     if not settings.answer.gate:
         return False, ""
     t = time.perf_counter()
-    ok, why = gate(question, passages, settings, complete, extra["usage"], extra)
+    ok, why, p_yes = gate(question, passages, settings, complete, extra["usage"])
     extra["timings"]["gate"] = time.perf_counter() - t
+    if p_yes is not None:
+        extra["answerable"] = p_yes
     if ok:
         return False, ""
-    floor, p_yes = settings.answer.gate_floor, extra.get("answerable")
+    floor = settings.answer.gate_floor
     if floor is None or p_yes is None:  # no floor, or only the sampled word: "no" refuses
         return True, why
     return (True, against("P(yes)", p_yes, floor)) if p_yes < floor else (False, why)
@@ -141,9 +145,6 @@ def write(question: str, passages: list[Passage], settings: Settings, store: Sto
     sentences, kept, texts, dropped = checker.finish(body)
     extra["checked_by"] = checker.checked_by
     timings["check"] = checker.seconds
-    checked = sum(s.kind == "claim" for s in sentences)
-    if checked:
-        timings["check_per_sentence"] = checker.seconds / checked
     return said, sentences, kept, texts, dropped
 
 
@@ -201,20 +202,19 @@ def with_named(question: str, passages: list[Passage], store: Store, settings: S
 
 
 def gate(question: str, passages: list[Passage], settings: Settings, complete: Complete,
-         usage: dict, extra: dict) -> tuple[bool, str]:
+         usage: dict) -> tuple[bool, str, float | None]:
     """Do the passages answer the question? The model's P(yes) against the tuned threshold
     (see bench/gate.py) when its log-probabilities can be read; otherwise the word it
-    samples. (answerable?, why) and extra["answerable"] = P(yes) when known."""
+    samples. (answerable?, why, P(yes) or None when only the word is known)."""
     name = "gate_polar" if questions.asks_yes_no(question) else "gate"
     msgs = prompts.messages(name, passages, question=question.strip())
     threshold = settings.answer.gate_threshold
     scorer = getattr(complete, "yes_probability", None)  # a model function may offer one
     p_yes = scorer(settings, msgs) if scorer else None
     if p_yes is not None:
-        extra["answerable"] = p_yes
-        return p_yes >= threshold, against("P(yes)", p_yes, threshold)
+        return p_yes >= threshold, against("P(yes)", p_yes, threshold), p_yes
     verdict = "".join(complete(settings, msgs, max_tokens=3, usage=usage)).strip()
-    return verdict.lower().startswith("yes"), f"the model said {verdict!r}"
+    return verdict.lower().startswith("yes"), f"the model said {verdict!r}", None
 
 
 def default_complete() -> Complete:
