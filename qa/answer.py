@@ -319,12 +319,16 @@ class DraftChecker:
     def _rules(self, claims: list[Sentence], with_score: bool) -> None:
         """The rules' verdicts; the semantic score's threshold only `with_score` (where the
         model is asked, it judges instead: on labelled data the score's veto lowered
-        balanced accuracy, see docs/checker.md)."""
+        balanced accuracy, see docs/checker.md). A sentence its citations (or lack of them)
+        do not support is moved to another passage only at the score's threshold, model or
+        not: below it, "some passage without a contrary figure" is no evidence the model
+        read the claim there (an uncited sentence is often the model's own knowledge)."""
         if self.evidence is None:
             self.evidence = Evidence(self.passages, self.texts, self.settings.embedder)
-        threshold = self.settings.answer.support_threshold if with_score else 0.0
-        check_sentences(claims, self.passages, self.texts, threshold,
-                        embedder=self.settings.embedder, evidence=self.evidence)
+        threshold = self.settings.answer.support_threshold
+        check_sentences(claims, self.passages, self.texts, threshold if with_score else 0.0,
+                        embedder=self.settings.embedder, evidence=self.evidence,
+                        recite_threshold=threshold)
 
 
 def _repeats(sentences: list[Sentence]) -> dict[int, int]:

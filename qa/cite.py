@@ -136,13 +136,18 @@ def finished(text: str) -> str:
 
 
 def render_sentences(sentences: list[Sentence]) -> str:
-    """Sentences joined back into text, each citation mark before its full stop."""
+    """Sentences joined back into text, each citation mark before its full stop; a sentence
+    the model left without one ("Answer: the Met [1]") is given one."""
     out = []
     for s in sentences:
         marks = "".join(f" [{n}]" for n in s.citations)
         body = s.text.rstrip(".!?")
-        out.append(f"{body}{marks}{s.text[len(body):]}")
+        stop = s.text[len(body):] or ("" if _ENDED.search(body) else ".")
+        out.append(f"{body}{marks}{stop}")
     return " ".join(out)
+
+
+_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")  # ends with a stop, perhaps inside a quotation
 
 
 def is_refusal(text: str) -> bool:
@@ -302,12 +307,15 @@ def _recited(sentence: str, vec, ev: Evidence, cites: list[int], threshold: floa
 
 def check_sentences(sentences: list[Sentence], passages: list[Passage],
                     article_texts: dict[str, str], threshold: float, recite: bool = True,
-                    embedder: Embedder = "minilm", evidence: Evidence | None = None) -> list[Citation]:
+                    embedder: Embedder = "minilm", evidence: Evidence | None = None,
+                    recite_threshold: float | None = None) -> list[Citation]:
     """Mark each sentence supported or not (with a reason), in place, and return the
     citations, each narrowed to the article sentences that best support its claims.
 
     With `recite`, a sentence its own citations do not support is tried against each other
     passage alone; if one supports it, the citation is corrected and the reason says so.
+    `recite_threshold` (default: threshold) is the support score a passage needs to be given
+    a sentence its own citations did not support.
     `evidence`, the passages' sentences already embedded, saves that work when the sentences
     of one answer are checked a few at a time."""
     from qa.embed import embed_batch
@@ -318,7 +326,8 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
         ok, reason, spans, _ = _judge(sent.text, vec, ev, sent.citations, threshold)
-        better = _recited(sent.text, vec, ev, sent.citations, threshold) if not ok and recite else None
+        better = _recited(sent.text, vec, ev, sent.citations, threshold if recite_threshold is None
+                          else recite_threshold) if not ok and recite else None
         if better:
             n, why, spans = better
             was = "".join(f"[{c}]" for c in sent.citations) or "no citation"

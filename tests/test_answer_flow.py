@@ -93,6 +93,32 @@ def test_fake_llm_wrong_citation_is_corrected_to_the_supporting_passage(seed_sto
     assert right
 
 
+def test_fake_llm_an_uncited_sentence_no_passage_supports_is_not_recited_for_the_model_to_pass(
+        seed_store, fake_llm):
+    """With the model checking, the rules' score threshold is off for cited sentences, but an
+    uncited one (often the model's own knowledge) is moved to a passage only at that
+    threshold: "any passage without a contrary figure" is not evidence, and the model, asked
+    over all the passages, may say yes to a plausible sentence."""
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    fake_llm.enqueue_probability(0.9)  # the gate
+    fake_llm.enqueue(f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
+                     "It keeps order and safety on the streets of the city.")
+    fake_llm.enqueue_probability(0.8, 0.8, 0.8, 0.8)  # the model would pass both
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    made_up = ans.sentences[-1]
+    assert made_up.text.startswith("It keeps order") and not made_up.supported
+    assert made_up.citations == [] and "order and safety" not in ans.text
+    assert made_up.reason == "no citation" and not ans.refused
+
+
+def test_fake_llm_a_question_asking_what_someone_said_brings_their_quotation(seed_store, fake_llm):
+    """The sentence naming Liberty is the evidence's best; the quotation after it (whose
+    sentence never names Liberty) is what the question asks for."""
+    ans = ask("What did Liberty say?", seed_store.settings, seed_store, complete=fake_llm.enqueue("no"))
+    text = " ".join(p.text for p in ans.passages)
+    assert "Liberty raised concerns" in text and "incredibly concerning" in text
+
+
 def test_fake_llm_model_verdict_can_reject_what_the_rules_passed(seed_store, fake_llm):
     n = cite_n(seed_store, Q, "1,000 arrests")
     fake_llm.enqueue_probability(0.9)  # the gate

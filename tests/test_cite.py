@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.cite import aligned_checks, check_sentences, hard_checks, names_in, split_answer
+from qa.cite import aligned_checks, check_sentences, hard_checks, names_in, render_sentences, split_answer
+from qa.models import Sentence
 from qa.numbers import number_values
 from qa.retrieve import search
 
@@ -134,3 +135,13 @@ def test_an_uncited_sentence_is_re_cited_to_the_passage_that_best_supports_it(se
                                   len(passages))
     check_sentences([sentence], passages, texts, threshold=0.0)
     assert sentence.supported and sentence.citations == liberty[:1], sentence.reason
+
+
+def test_rendered_sentences_each_end_with_a_stop_after_their_citations():
+    """A claim the model left without a full stop ("Answer: the Met [1]") is given one, so
+    the next sentence does not run on from it; a stop inside a closing quotation stays."""
+    text = render_sentences([Sentence(text="The Metropolitan Police Service", citations=[1]),
+                             Sentence(text='Sir Mark said, "It works."', citations=[2]),
+                             Sentence(text="It employs 33,000 officers.", citations=[3])])
+    assert text == ('The Metropolitan Police Service [1]. Sir Mark said, "It works." [2] '
+                    "It employs 33,000 officers [3].")
