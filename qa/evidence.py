@@ -7,8 +7,9 @@ third of that. Each piece of evidence is a Passage over `article.text[start:end]
 sentence, or a run of neighbouring ones), so citations stay char-exact downstream.
 
 Selection, per question:
-1. every sentence of the retrieved chunks is scored: cosine to the question, plus the share of
-   the question's content words it contains, plus a little for its chunk's retrieval rank;
+1. every sentence of the retrieved chunks is scored (not headings, short lines without a stop:
+   they state nothing to cite): cosine to the question, plus the share of the question's
+   content words it contains, plus a little for its chunk's retrieval rank;
 2. each article's best sentence is taken first, in the order of the articles' best chunks
    (a question across articles needs something from each), then the best of the rest, while
    the estimated tokens fit the budget;
@@ -48,6 +49,8 @@ _SPEECH = re.compile(r"\b(said|says|told|tells|added|adds|warned|warns|according
                      re.IGNORECASE)
 _ASKING = {"how", "many", "much", "does", "do", "did", "think", "say", "tell", "me", "please",
            "know", "want", "happened", "happen", "any", "some", "other", "whose", "whom", "is", "are"}
+_STOPPED = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+HEADING_WORDS = 8  # a line without a stop and at most this many words is a heading
 RANK_WEIGHT = 0.05  # score lost per retrieval rank of the sentence's chunk
 FIRST_MARGIN = 0.5  # an article's best sentence goes first if it scores within this of the best
 
@@ -107,15 +110,25 @@ def as_passages(picked: set[int], scored: Scored, texts: dict[str, str]) -> list
 
 
 def _sentences(passages: list[Passage], texts: dict[str, str]) -> list[tuple[Passage, int, int, int]]:
-    """(passage, start, end, rank of its chunk) of every distinct sentence of the passages."""
+    """(passage, start, end, rank of its chunk) of every distinct sentence of the passages,
+    headings left out."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, p in enumerate(passages):
         for s, e in split_sentences(texts[p.article_id], p.start, p.end) or [(p.start, p.end)]:
+            if _heading(texts[p.article_id][s:e]):
+                continue
             if (p.article_id, s) not in seen:
                 seen.add((p.article_id, s))
                 out.append((p, s, e, rank))
     return out
+
+
+def _heading(sentence: str) -> bool:
+    """A line of a few words with no stop at its end: a subheading or a label ("High Street
+    Policing", "Categories: Crime"). It states nothing to cite, and beside the sentence after
+    it, the model wrote it back as a claim."""
+    return len(sentence.split()) <= HEADING_WORDS and not _STOPPED.search(sentence)
 
 
 def _stems(text: str) -> set[str]:

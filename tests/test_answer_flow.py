@@ -119,6 +119,15 @@ def test_fake_llm_a_question_asking_what_someone_said_brings_their_quotation(see
     assert "Liberty raised concerns" in text and "incredibly concerning" in text
 
 
+def test_fake_llm_evidence_leaves_out_the_articles_subheadings(seed_store, fake_llm):
+    """"High Street Policing", a subheading of the seed article, was read as evidence (merged
+    with the sentence after it) and written back by the model as a claim."""
+    for q in ("who runs the met?", "who criticised the facial recognition expansion",
+              "how many were charged"):
+        ans = ask(q, seed_store.settings, seed_store, complete=fake_llm.enqueue("no"))
+        assert ans.passages and not any("High Street Policing" in p.text for p in ans.passages), q
+
+
 def test_fake_llm_model_verdict_can_reject_what_the_rules_passed(seed_store, fake_llm):
     n = cite_n(seed_store, Q, "1,000 arrests")
     fake_llm.enqueue_probability(0.9)  # the gate
