@@ -48,6 +48,7 @@ _MOVE_BEFORE_STOP = re.compile(r"([.!?])((?:[ \t]*(?:\[[^\]\n]{1,20}\]|【[^】\
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{12,})[\"“”]")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|(?:of|de|van|von)\b(?=\s+[A-Z])))*")
 _WORD = re.compile(r"[a-z0-9]+")
+ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")  # a sentence's end: a stop, perhaps inside a quotation
 _NOT_NAMES = {
     "the", "a", "an", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we",
     "i", "in", "on", "at", "as", "by", "for", "from", "with", "and", "but", "or", "so", "if",
@@ -142,12 +143,9 @@ def render_sentences(sentences: list[Sentence]) -> str:
     for s in sentences:
         marks = "".join(f" [{n}]" for n in s.citations)
         body = s.text.rstrip(".!?")
-        stop = s.text[len(body):] or ("" if _ENDED.search(body) else ".")
+        stop = s.text[len(body):] or ("" if ENDED.search(body) else ".")
         out.append(f"{body}{marks}{stop}")
     return " ".join(out)
-
-
-_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")  # ends with a stop, perhaps inside a quotation
 
 
 def is_refusal(text: str) -> bool:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from qa import evidence, prompts
 from qa.answer import DraftChecker, default_complete
-from qa.cite import citations_of, content_words, finished, parse_markers, render_sentences
+from qa.cite import ENDED, citations_of, content_words, finished, parse_markers, render_sentences
 from qa.config import Settings, SummarySettings
 from qa.errors import NotFound
 from qa.keyfacts import KeyFact, extract, stated
@@ -280,11 +280,8 @@ def shorten(passages: list[Passage], settings: Settings, complete: Complete, usa
         raw = "".join(complete(settings, shorten_messages(p, words), max_tokens=3 * words,
                                usage=usage)).strip().splitlines()
         sentence = parse_markers(raw[0], len(passages))[0] if raw else ""
-        if _ENDED.search(sentence):  # else the token limit stopped it mid-way
+        if ENDED.search(sentence):  # else the token limit stopped it mid-way
             yield f"{sentence} [{k}]"
-
-
-_ENDED = re.compile(r"[.!?…][\"'”’)]*$")
 
 
 def _write(passages: list[Passage], template: str, values: dict[str, str], settings: Settings,
