@@ -14,9 +14,7 @@ Selection, per question:
    (a question across articles needs something from each), then the best of the rest, while
    the estimated tokens fit the budget;
 3. a sentence that leans on the one before it (it opens with a pronoun, a quotation's
-   continuation or a connective: who said it, what "it" is) brings that sentence along; when
-   the question asks what someone said or thinks, a sentence followed by a quotation ("X raised
-   concerns. Y said, "...") brings the quotation along too;
+   continuation or a connective: who said it, what "it" is) brings that sentence along;
 4. touching sentences of one article merge into one span; the pieces are put in canonical
    order (article date, article id, offset), so the same evidence gives the same prompt and
    the model's prompt cache is reused between the gate and the answer.
@@ -33,7 +31,6 @@ from qa.cite import content_words
 from qa.config import EvidenceSettings
 from qa.models import Passage
 from qa.prompts import CHARS_PER_TOKEN, PASSAGE_OVERHEAD_TOKENS
-from qa.questions import asks_for_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,9 +41,6 @@ _REFERS = (r"he|she|they|it|its|this|that|these|those|his|her|their|the (company
            r"minister|spokesperson|spokesman|spokeswoman|report|move|decision|deal|plan)")
 _LEANS = re.compile(rf"^[\"“‘']?({_REFERS}|but|and|however|also|meanwhile)\b", re.IGNORECASE)
 _REFERS_BACK = re.compile(rf"^[\"“‘']?({_REFERS})\b", re.IGNORECASE)
-_QUOTES = re.compile(r"[\"“][^\"”]{20,}")  # a quotation of a few words at least
-_SPEECH = re.compile(r"\b(said|says|told|tells|added|adds|warned|warns|according to|wrote|argued)\b",
-                     re.IGNORECASE)
 _ASKING = {"how", "many", "much", "does", "do", "did", "think", "say", "tell", "me", "please",
            "know", "want", "happened", "happen", "any", "some", "other", "whose", "whom", "is", "are"}
 _STOPPED = re.compile(r"[.!?…:;][\"'”’)\]]*$")
@@ -91,8 +85,7 @@ def select(question: str, passages: list[Passage], texts: dict[str, str], settin
     scored = score(question, passages, texts, embedder, prefer)
     if not scored.cands:
         return []
-    picked = _pick(scored.cands, scored.scores, texts, settings.tokens, required or [],
-                   quotes=asks_for_words(question))
+    picked = _pick(scored.cands, scored.scores, texts, settings.tokens, required or [])
     return as_passages(picked, scored, texts)
 
 
@@ -149,10 +142,10 @@ def _tokens(picked: set[int], cands, texts) -> int:
     return total
 
 
-def _pick(cands, scores, texts, budget: int, required: list[str], quotes: bool = False) -> set[int]:
+def _pick(cands, scores, texts, budget: int, required: list[str]) -> set[int]:
     """Indices of the sentences chosen: the required articles' best, then each other close
-    article's best, then the best of the rest, each with the sentence it leans on (and, with
-    `quotes`, the quotation after it), while they fit the budget (at least one)."""
+    article's best, then the best of the rest, each with the sentence it leans on, while they
+    fit the budget (at least one)."""
     order = sorted(range(len(cands)), key=lambda i: -scores[i])
     best: dict[str, int] = {}
     for i in order:
@@ -164,7 +157,7 @@ def _pick(cands, scores, texts, budget: int, required: list[str], quotes: bool =
     queue = list(firsts.values()) + [i for i in order if i not in firsts.values()]
     picked: set[int] = set()
     for i in queue:
-        grown = picked | {i, *_leans_on(i, cands, texts), *(_quoted_after(i, cands, texts) if quotes else ())}
+        grown = picked | {i, *_leans_on(i, cands, texts)}
         if not picked or _tokens(grown, cands, texts) <= budget:
             picked = grown
     return picked
@@ -179,19 +172,6 @@ def _leans_on(i: int, cands, texts, leans: re.Pattern = _LEANS) -> list[int]:
     before = [j for j, (q, _, e, _) in enumerate(cands)
               if q.article_id == p.article_id and e <= s and not texts[p.article_id][e:s].strip()]
     return before[:1]
-
-
-def _quoted_after(i: int, cands, texts) -> list[int]:
-    """The sentence after cands[i] in its article, when it quotes someone (a quotation and a
-    verb of saying) and is among the candidates."""
-    p, _, e, _ = cands[i]
-    text = texts[p.article_id]
-    after = [j for j, (q, s, _, _) in enumerate(cands)
-             if q.article_id == p.article_id and s >= e and not text[e:s].strip()]
-    if not after:
-        return []
-    _, s, e2, _ = cands[after[0]]
-    return after[:1] if _QUOTES.search(text[s:e2]) and _SPEECH.search(text[s:e2]) else []
 
 
 def _runs(picked: set[int], cands, texts) -> list[tuple[Passage, int, int, int]]:

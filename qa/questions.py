@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.filters import Filters
 
-__all__ = ["Choice", "Slot", "asks_for_words", "asks_yes_no", "choice", "slots"]
+__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "slots"]
 _AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
         "will", "would", "should", "may", "might", "must"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
@@ -62,17 +62,6 @@ def _named(question: str, outlet: str) -> bool:
 
 def _has(text: str, phrase: str, flags: int) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, flags) is not None
-
-
-_WORDS = re.compile(r"\b(say|says|said|saying|think|thinks|thought|react(ed|s|ion)?|respond(ed|s)?|"
-                    r"response|comment(ed|s)?|view|views|opinion|argue[sd]?|warn(ed|s)?)\b", re.IGNORECASE)
-
-
-def asks_for_words(question: str) -> bool:
-    """Does the question ask what someone said or thinks? ("What did Liberty say?", "what
-    does the commissioner think of the tech"): the answer is often the quotation just after
-    the sentence that names them."""
-    return bool(_WORDS.search(question))
 
 
 def asks_yes_no(question: str) -> bool:

@@ -111,14 +111,6 @@ def test_fake_llm_an_uncited_sentence_no_passage_supports_is_not_recited_for_the
     assert made_up.reason == "no citation" and not ans.refused
 
 
-def test_fake_llm_a_question_asking_what_someone_said_brings_their_quotation(seed_store, fake_llm):
-    """The sentence naming Liberty is the evidence's best; the quotation after it (whose
-    sentence never names Liberty) is what the question asks for."""
-    ans = ask("What did Liberty say?", seed_store.settings, seed_store, complete=fake_llm.enqueue("no"))
-    text = " ".join(p.text for p in ans.passages)
-    assert "Liberty raised concerns" in text and "incredibly concerning" in text
-
-
 def test_fake_llm_evidence_leaves_out_the_articles_subheadings(seed_store, fake_llm):
     """"High Street Policing", a subheading of the seed article, was read as evidence (merged
     with the sentence after it) and written back by the model as a claim."""

@@ -1,9 +1,7 @@
 """Question analysis: outlets of the store and days named in a question become slots."""
 
-import pytest
-
 from qa.filters import Filters
-from qa.questions import asks_for_words, slots
+from qa.questions import slots
 
 OUTLETS = ["The Verge", "TechCrunch", "The Age", "Wired", "The Roar | Sports Writers Blog",
            "Sporting News", "BBC News - Entertainment & Arts", "OpenVoiceNews U.K."]
@@ -60,12 +58,3 @@ def test_a_choice_between_two_opposite_words_is_found_and_asked_of_the_first():
     for q in ("Did The Verge or Wired report the fine?", "Who was first, Apple or Google?",
               "Was the coverage consistent?", "is it true?", "Is the plan more or less the same?"):
         assert choice(q) is None, q
-
-
-@pytest.mark.parametrize("question, words", [
-    ("What did Liberty say?", True), ("what does liberty think about it", True),
-    ("How did the Met respond to the criticism?", True), ("Who commented on the plan?", True),
-    ("How many arrests were there?", False), ("Which group raised concerns?", False),
-    ("Is the thinktank funded by the Met?", False)])
-def test_a_question_asks_for_someones_words_when_it_asks_what_they_said_or_think(question, words):
-    assert asks_for_words(question) is words
