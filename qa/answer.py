@@ -321,8 +321,9 @@ class DraftChecker:
         model is asked, it judges instead: on labelled data the score's veto lowered
         balanced accuracy, see docs/checker.md). A sentence its citations (or lack of them)
         do not support is moved to another passage only at the score's threshold, model or
-        not: below it, "some passage without a contrary figure" is no evidence the model
-        read the claim there (an uncited sentence is often the model's own knowledge)."""
+        not, unless it has a number or name of its own that the passage holds: below it,
+        "some passage without a contrary figure" is no evidence the model read the claim
+        there (an uncited sentence is often the model's own knowledge)."""
         if self.evidence is None:
             self.evidence = Evidence(self.passages, self.texts, self.settings.embedder)
         threshold = self.settings.answer.support_threshold

@@ -157,15 +157,17 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def names_in(text: str) -> list[str]:
-    """Capitalised word runs that look like names of people, places or organisations."""
+def names_in(text: str, known: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Capitalised word runs that look like names of people, places or organisations. A lone
+    capitalised word that starts a sentence is taken for a name only if it is `known` (in
+    lower case) as one: "Keswick opens a pool" where the passages name Keswick mid-sentence."""
     names = []
     for m in _NAME.finditer(text):
         words = [w for w in m.group(0).split() if w.lower() not in _NOT_NAMES]
         if not words:
             continue
         at_start = m.start() == 0 or text[:m.start()].rstrip().endswith((".", '"', "“", ":"))
-        if at_start and len(m.group(0).split()) == 1:
+        if at_start and len(m.group(0).split()) == 1 and m.group(0).lower() not in known:
             continue  # a capital because it starts the sentence
         names.append(re.sub(r"['’]s$", "", " ".join(words)))  # Google's -> Google
     return names
@@ -191,8 +193,10 @@ def verbatim_in(text: str, evidence: str) -> bool:
     return _verbatim(text, _norm(evidence))
 
 
-def hard_checks(sentence: str, evidence: str) -> str | None:
-    """The first rule the sentence breaks against the evidence text, or None."""
+def hard_checks(sentence: str, evidence: str, known: frozenset[str] | set[str] = frozenset()
+                ) -> str | None:
+    """The first rule the sentence breaks against the evidence text, or None; `known` as in
+    names_in."""
     ev_numbers = number_values(evidence)
     for value in number_values(sentence):
         if value not in ev_numbers:
@@ -202,7 +206,7 @@ def hard_checks(sentence: str, evidence: str) -> str | None:
         if not _verbatim(q, ev):
             return f"quotation not found verbatim: \"{q[:60]}\""
     ev_words = set(_WORD.findall(ev))
-    for name in names_in(sentence):
+    for name in names_in(sentence, known):
         missing = [w for w in _WORD.findall(name.lower()) if w not in ev_words]
         if missing:
             return f"name '{name}' is not in the cited passages"
@@ -235,6 +239,8 @@ class Evidence:
             spans = split_sentences(article_texts[p.article_id], p.start, p.end) or [(p.start, p.end)]
             self.rows += [(n, s, e) for s, e in spans]
         self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))], embedder=embedder)
+        # the words the passages use as names mid-sentence (titles are title case: not these)
+        self.known = {w.lower() for p in passages for name in names_in(p.text) for w in name.split()}
 
     def text(self, i: int) -> str:
         n, s, e = self.rows[i]
@@ -263,7 +269,7 @@ def assess(sentence: str, vec, ev: Evidence, cites: list[int]
     # a passage's title, outlet and date are part of what it says ("The Verge reported ...")
     evidence = " ".join(f"{p.title}. {p.source}. {p.published_at[:10]}. {p.text}"
                         for p in (ev.passages[n - 1] for n in cites))
-    problem = hard_checks(sentence, evidence) or aligned_checks(sentence, ev.text(best),
+    problem = hard_checks(sentence, evidence, ev.known) or aligned_checks(sentence, ev.text(best),
                                                                 ev.context(best))
     return problem, max(scores), spans
 
@@ -313,7 +319,9 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     With `recite`, a sentence its own citations do not support is tried against each other
     passage alone; if one supports it, the citation is corrected and the reason says so.
     `recite_threshold` (default: threshold) is the support score a passage needs to be given
-    a sentence its own citations did not support.
+    a sentence its own citations did not support, unless the sentence has a number or name of
+    its own: then the passage must hold them all (the rules) and `threshold` is enough ("30
+    lanes", left uncited, has its one source in the passage that says 30 lanes).
     `evidence`, the passages' sentences already embedded, saves that work when the sentences
     of one answer are checked a few at a time."""
     from qa.embed import embed_batch
@@ -324,8 +332,9 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
         ok, reason, spans, _ = _judge(sent.text, vec, ev, sent.citations, threshold)
-        better = _recited(sent.text, vec, ev, sent.citations, threshold if recite_threshold is None
-                          else recite_threshold) if not ok and recite else None
+        anchored = number_values(sent.text) or names_in(sent.text, ev.known)
+        again = threshold if recite_threshold is None or anchored else recite_threshold
+        better = _recited(sent.text, vec, ev, sent.citations, again) if not ok and recite else None
         if better:
             n, why, spans = better
             was = "".join(f"[{c}]" for c in sent.citations) or "no citation"

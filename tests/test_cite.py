@@ -75,6 +75,43 @@ def test_names_skip_sentence_initial_capitals():
     assert "Charlie Whelton" in names_in("Policy officer Charlie Whelton said so.")
 
 
+def test_a_sentence_initial_word_the_passages_use_as_a_name_is_a_name():
+    assert names_in("Keswick opens new swimming pool.") == []
+    assert names_in("Keswick opens new swimming pool.", {"keswick"}) == ["Keswick"]
+
+
+def _pools():
+    """Two short articles alike but for their town and figures, each one passage."""
+    from qa.models import Passage
+
+    texts = {t: f"The town of {t} opened a new swimming pool on Saturday. The pool cost {m} "
+                f"million pounds and has {n} lanes, the council said."
+             for t, m, n in (("Penrith", 17, 35), ("Keswick", 12, 30))}
+    return [Passage(chunk_id=f"{t}:0", article_id=t, text=x, start=0, end=len(x),
+                    title=f"{t} opens new swimming pool") for t, x in texts.items()], texts
+
+
+def test_a_town_named_at_the_start_must_be_in_the_passage_cited():
+    """CI saw "Keswick opens new swimming pool [1] [2]." shown for a question about Keswick's
+    pool, its citations two other towns' articles: a capital at the start of a sentence was
+    never read as a name."""
+    passages, texts = _pools()
+    (sentence,), _ = split_answer("Keswick opens new swimming pool [1].", 2)
+    check_sentences([sentence], passages, texts, threshold=0.0, recite=False)
+    assert not sentence.supported and "Keswick" in sentence.reason
+
+
+def test_an_uncited_figure_is_re_cited_to_the_one_passage_that_holds_it():
+    """A sentence with a number or name of its own is moved to the passage holding them at the
+    rules' threshold; one without them only at `recite_threshold` (a passage without a
+    contrary figure is no evidence)."""
+    passages, texts = _pools()
+    (figure, vague), _ = split_answer("The new pool has 30 lanes. It is a fine new pool.", 2)
+    check_sentences([figure, vague], passages, texts, threshold=0.0, recite_threshold=0.9)
+    assert figure.supported and figure.citations == [2], figure.reason
+    assert not vague.supported and vague.citations == [], vague.reason
+
+
 # (answer sentence, supported?) against the seed's own passages: subtle errors included.
 SEED_CLAIMS = [
     ("Live facial recognition has led to more than 1,000 arrests.", True),
