@@ -167,8 +167,7 @@ def polar_verdict(question: str, passages: list[Passage], settings: Settings, co
 def gather(question: str, settings: Settings, store: Store, filters: Filters | None = None,
            timings: dict[str, float] | None = None) -> tuple[list[Passage], str]:
     """What the model will read for question: (passages, "") or, when nothing retrieved is
-    about it or no article mentions a name it asks about, (the retrieved passages, why it is
-    refused without calling the model)."""
+    about it, (the retrieved passages, why it is refused without calling the model)."""
     timings = {} if timings is None else timings
     ev = settings.evidence
     t = time.perf_counter()
@@ -177,9 +176,6 @@ def gather(question: str, settings: Settings, store: Store, filters: Filters | N
     timings["retrieve"] = time.perf_counter() - t
     if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
         return passages, "no passage is about this question"
-    missing = questions.unmentioned(question, store)
-    if missing:
-        return passages, "no article mentions " + " or ".join(f"'{n}'" for n in missing)
     if not ev.sentences:
         return prompts.within_budget(passages, settings.answer.passage_tokens), ""
     t = time.perf_counter()

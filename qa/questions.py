@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.filters import Filters
 
-__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "slots", "unmentioned"]
+__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "slots"]
 _AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
         "will", "would", "should", "may", "might", "must"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
@@ -44,32 +44,6 @@ def slots(question: str, outlets: list[str], filters: Filters | None = None) -> 
     days, _ = dates_in(question)
     return out + [Slot(what=d, filters=base.model_copy(update={"since": d, "until": d}))
                   for d in sorted(days)]
-
-
-def unmentioned(question: str, store) -> list[str]:
-    """The names the question asks about that no article of the store touches: "What did the
-    Home Secretary say ...?" over articles with neither word in them. Such a question is
-    refused without calling the model, the refusal naming what is missing.
-
-    A name counts only when it has two words or more (a place or body of one word is often
-    there in other words: "London" as "the capital"), and is missing only when none of its
-    words is in any article's text (the store's BM25 vocabulary, tokenised the same way) or
-    an outlet's name: "Mark Rowley" for "Sir Mark" is there. A yes/no question is left to
-    the model, since there the absence is itself the answer ("Does it discuss Italy?" No)."""
-    from qa.bm25 import tokenize
-    from qa.cite import names_in
-
-    names = [] if asks_yes_no(question) else [n for n in names_in(question) if len(n.split()) > 1]
-    if not names:
-        return []
-    lex = store.lexicon()
-    outlets = {w for words in tokenize(list(lex.catalog.sources) or [""]) for w in words}
-    missing = []
-    for name, words in zip(names, tokenize(names)):
-        if words and not any(w in lex.index.vocab or w in outlets for w in words) \
-                and name not in missing:
-            missing.append(name)
-    return missing
 
 
 def _named(question: str, outlet: str) -> bool:

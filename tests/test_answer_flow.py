@@ -52,7 +52,7 @@ def test_fake_llm_unsupported_sentence_is_removed_or_flagged(seed_store, fake_ll
 
 def test_fake_llm_gate_no_refuses_without_generating(seed_store, fake_llm):
     fake_llm.enqueue("no")
-    ans = ask("What did the mayor say about facial recognition?", seed_store.settings, seed_store,
+    ans = ask("What did the Mayor of London say?", seed_store.settings, seed_store,
               complete=fake_llm)
     assert ans.refused and ans.text == REFUSAL and ans.citations == []
     assert len(fake_llm.history) == 1
@@ -70,19 +70,6 @@ def test_fake_llm_all_sentences_unsupported_becomes_refusal(seed_store, fake_llm
 def test_fake_llm_model_refusal_is_a_refusal(seed_store, fake_llm):
     fake_llm.enqueue("yes", "The articles don't say.")
     assert ask(Q, seed_store.settings, seed_store, complete=fake_llm).refused
-
-
-def test_fake_llm_a_name_no_article_touches_is_refused_without_calling_the_model(seed_store, fake_llm):
-    """The seed article never names a Home Secretary: the model, asked, answered with Sir
-    Mark's words (true, cited, beside the point). The refusal says what is missing."""
-    ans = ask("What did the Home Secretary say about the Met's restructure?", seed_store.settings,
-              seed_store, complete=fake_llm)
-    assert ans.refused and fake_llm.history == []
-    assert ans.sentences[0].reason == "no article mentions 'Home Secretary'"
-    for q in ("What did Mark Rowley say about protests?", "What did Sir Mark Smith say?",
-              "Did the Home Secretary approve the restructure?"):
-        ask(q, seed_store.settings, seed_store, complete=fake_llm.enqueue("no"))
-    assert len(fake_llm.history) == 3  # a name the article has, a word of one, a yes/no question
 
 
 def test_unrelated_question_is_refused_without_calling_the_model(seed_store, fake_llm):

@@ -35,9 +35,7 @@ def test_local_model_answers_with_correct_citation(seed_store, question, facts, 
 
 
 def test_local_model_refuses_unanswerable(seed_store):
-    """A question about the article's topic that it does not answer, and that names nothing
-    absent from it (those are refused before the model is asked): the model's gate decides."""
-    ans = ask("Which company supplies the Met's facial recognition cameras?",
+    ans = ask("What did the Mayor of London say about facial recognition?",
               seed_store.settings, seed_store)
     assert ans.refused, ans.text
     assert ans.citations == []
