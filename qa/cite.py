@@ -239,7 +239,8 @@ class Evidence:
             spans = split_sentences(article_texts[p.article_id], p.start, p.end) or [(p.start, p.end)]
             self.rows += [(n, s, e) for s, e in spans]
         self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))], embedder=embedder)
-        # the words the passages use as names mid-sentence (titles are title case: not these)
+        # the words the passages use as names, a lone capital starting a sentence aside (not
+        # titles: they are title case)
         self.known = {w.lower() for p in passages for name in names_in(p.text) for w in name.split()}
 
     def text(self, i: int) -> str:
