@@ -15,6 +15,7 @@ What the rules pass is then put to the model (qa.support), when it gives log-pro
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from qa.chunking import split_sentences
@@ -157,7 +158,7 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def names_in(text: str, known: frozenset[str] | set[str] = frozenset()) -> list[str]:
+def names_in(text: str, known: AbstractSet[str] = frozenset()) -> list[str]:
     """Capitalised word runs that look like names of people, places or organisations. A lone
     capitalised word that starts a sentence is taken for a name only if it is `known` (in
     lower case) as one: "Keswick opens a pool" where the passages name Keswick mid-sentence."""
@@ -193,7 +194,7 @@ def verbatim_in(text: str, evidence: str) -> bool:
     return _verbatim(text, _norm(evidence))
 
 
-def hard_checks(sentence: str, evidence: str, known: frozenset[str] | set[str] = frozenset()
+def hard_checks(sentence: str, evidence: str, known: AbstractSet[str] = frozenset()
                 ) -> str | None:
     """The first rule the sentence breaks against the evidence text, or None; `known` as in
     names_in."""
@@ -333,9 +334,11 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
         ok, reason, spans, _ = _judge(sent.text, vec, ev, sent.citations, threshold)
-        anchored = number_values(sent.text) or names_in(sent.text, ev.known)
-        again = threshold if recite_threshold is None or anchored else recite_threshold
-        better = _recited(sent.text, vec, ev, sent.citations, again) if not ok and recite else None
+        better = None
+        if not ok and recite:
+            anchored = number_values(sent.text) or names_in(sent.text, ev.known)
+            again = threshold if recite_threshold is None or anchored else recite_threshold
+            better = _recited(sent.text, vec, ev, sent.citations, again)
         if better:
             n, why, spans = better
             was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
