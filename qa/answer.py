@@ -23,7 +23,7 @@ from qa.models import Answer, Passage, Sentence, Span
 from qa.quotes import restated
 from qa.retrieve import Filters, search
 from qa.store import Store
-from qa.support import RULES, RULES_AND_MODEL, claim_messages, model_verdicts
+from qa.support import RULES, claim_messages, model_verdicts, settled_without_model
 
 REFUSAL = "The articles don't say."
 # Yes/no questions get a gate worded for them (qa.questions.asks_yes_no): the plain gate
@@ -128,9 +128,11 @@ def write(question: str, passages: list[Passage], settings: Settings, store: Sto
     """The model's draft answer, each sentence checked as it comes (DraftChecker): (its direct
     answer, all its sentences, those to show, the articles' texts, citations dropped)."""
     timings = extra["timings"]
-    checker = DraftChecker(passages, store, settings, complete, on_sentence)
-    progress("writing the answer; " + ("the sentences appear once it is written and each has "
-                                       "passed its check" if checker.wait_for_draft else
+    checker = DraftChecker(passages, store, settings, complete, on_sentence,
+                           scores_known=extra.get("answerable") is not None)
+    progress("writing the answer; " + ("each sentence appears once it has passed its check "
+                                       "(those the model must weigh, once the answer is written)"
+                                       if checker.wait_for_draft else
                                        "each sentence appears once it has passed its check"))
     t = time.perf_counter()
     draft = ""
@@ -235,14 +237,18 @@ class DraftChecker:
 
     With the model's verdict on (qa.support), the sentences the rules pass are put to the
     model too; the local model cannot be asked while it is still writing, so then the
-    sentences are checked once the draft is done, and each is handed out as soon as its own
-    check (and those of the sentences before it) is done. `checked_by` tells how they were checked.
+    sentences the model must weigh are checked once the draft is done, and each is handed out
+    as soon as its own check (and those of the sentences before it) is done. A sentence whose
+    rules' verdict is final (qa.support.settled_without_model: vetoed, a fragment, or copied
+    word for word) is handed out as it is written, once the model is known to give
+    probabilities (`scores_known`: the gate read them), like those before it.
+    `checked_by` tells how they were checked.
     `cited_only`: each claim is put to the model with the passages it cites alone (see
     qa.support.claim_messages); `finish` may then be called after each sentence is written."""
 
     def __init__(self, passages: list[Passage], store: Store, settings: Settings,
                  complete: Complete, on_sentence: Callable[[Sentence], None] | None = None,
-                 cited_only: bool = False):
+                 cited_only: bool = False, scores_known: bool = False):
         self.passages, self.settings, self.cited_only = passages, settings, cited_only
         self.on_sentence = on_sentence
         # the passages' articles, and their copies: a citation names the copies carrying its quote
@@ -256,14 +262,22 @@ class DraftChecker:
         asks_model = check and settings.answer.model_check
         self.scorer = getattr(complete, "yes_probability", None) if asks_model else None
         self.checked_by = RULES if check else ""
+        self.probed = scores_known  # the scorer is known to give probabilities
+        self.unasked: list[Sentence] = []  # claims the rules passed, not yet put to the model
         # the local model runs one call at a time: it can be asked only once it has written
         self.wait_for_draft = self.scorer is not None and settings.model.startswith("local/")
 
     def feed(self, draft: str) -> None:
-        if self.on_sentence is None or self.wait_for_draft or not _SENTENCE_END.search(draft):
+        if self.on_sentence is None or not _SENTENCE_END.search(draft):
+            return
+        if self.wait_for_draft and not self.probed:
             return
         sentences, _ = split_answer(draft, len(self.passages))
-        self._hand_out(self._check(sentences[:-1]))
+        checked = self._check(sentences[:-1], ask_model=not self.wait_for_draft)
+        if self.wait_for_draft:  # only as far as the rules alone settle every sentence
+            settled = [settled_without_model(s, self.passages) is not None for s in checked]
+            checked = checked[:settled.index(False)] if False in settled else checked
+        self._hand_out(checked)
 
     def finish(self, raw: str) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
         """(all sentences, those to show, article texts, dropped citations); the sentences not
@@ -290,7 +304,9 @@ class DraftChecker:
                 self.on_sentence(checked[i])  # type: ignore[misc]
             self.shown += 1
 
-    def _check(self, sentences: list[Sentence]) -> list[Sentence]:
+    def _check(self, sentences: list[Sentence], ask_model: bool = True) -> list[Sentence]:
+        """The sentences checked (each once); `ask_model=False`: by the rules only, the model
+        asked about them at a later call."""
         t = time.perf_counter()
         keys = [_key(s) for s in sentences]  # before checking: a re-cite changes citations
         todo = [s for s, k in zip(sentences, keys) if k not in self.done]
@@ -301,20 +317,26 @@ class DraftChecker:
             s.kind, s.reason = "gap", "says what the passages do not state; nothing to check"
         claims = [s for s in todo if s.kind == "claim"]
         if claims and self.settings.answer.check:
-            if self.scorer is not None and self.checked_by != RULES_AND_MODEL and self.scorer(
-                    self.settings, claim_messages(claims[0], self.passages, self.cited_only)) is None:
-                self.scorer = None  # this model gives no log-probabilities: the rules decide
+            if self.scorer is not None and not self.probed:
+                self.probed = True  # (the first claim's prompt is cached: asked again free)
+                if self.scorer(self.settings, claim_messages(claims[0], self.passages,
+                                                             self.cited_only)) is None:
+                    self.scorer = None  # this model gives no log-probabilities: the rules decide
             self._rules(claims, with_score=self.scorer is None)
-            if self.scorer is not None:  # (the first claim's prompt is cached: asked again free)
-                self.checked_by = model_verdicts(claims, self.passages, self.settings, self.scorer,
-                                                 self.cited_only)
+            self.unasked += claims if self.scorer is not None else []
         elif claims:
             for s in claims:
                 s.spans = [Span(n=n, start=self.passages[n - 1].start, end=self.passages[n - 1].end)
                            for n in s.citations]
                 s.reason = "not checked"
+        out = [self.done[k] for k in keys]
+        due = [s for s in self.unasked if any(s is o for o in out)] if ask_model else []
+        if due and self.scorer is not None:
+            self.checked_by = model_verdicts(due, self.passages, self.settings, self.scorer,
+                                             self.cited_only)
+            self.unasked = [s for s in self.unasked if not any(s is d for d in due)]
         self.seconds += time.perf_counter() - t
-        return [self.done[k] for k in keys]
+        return out
 
     def _rules(self, claims: list[Sentence], with_score: bool) -> None:
         """The rules' verdicts; the semantic score's threshold only `with_score` (where the

@@ -25,7 +25,7 @@ from qa.cite import against, verbatim_in
 from qa.models import Passage, Sentence
 
 __all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "claim_messages",
-           "support_messages", "model_verdicts"]
+           "support_messages", "model_verdicts", "settled_without_model"]
 
 RULES = "rules"
 RULES_AND_MODEL = "rules+model"
@@ -60,6 +60,18 @@ def claim_messages(claim: Sentence, passages: list[Passage], cited_only: bool) -
     return support_messages(passages, claim.text)
 
 
+def settled_without_model(s: Sentence, passages: list[Passage]) -> str | None:
+    """Why the rules' verdict on s is final and the model is not asked ("" when the rules
+    vetoed it or it is no claim); None when the model must weigh it."""
+    if s.kind != "claim" or not s.supported:
+        return ""  # a rule's veto stands
+    if len(s.text.split()) <= FRAGMENT_WORDS:
+        return "a fragment: its value checked by the rules, the model not asked"
+    if copied(s.text, [passages[n - 1].text for n in s.citations]):
+        return "copied word for word from what it cites, the model not asked"
+    return None
+
+
 def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
                    scorer: Scorer, cited_only: bool = False) -> str:
     """Give each claim the rules passed its P(yes) and, below the threshold, an unsupported
@@ -68,13 +80,9 @@ def model_verdicts(sentences: list[Sentence], passages: list[Passage], settings,
     `claim_messages`."""
     threshold = settings.answer.support_p_threshold
     for s in sentences:
-        if s.kind != "claim" or not s.supported:
-            continue  # a rule's veto stands; the model is not asked
-        if len(s.text.split()) <= FRAGMENT_WORDS:
-            s.reason += "; a fragment: its value checked by the rules, the model not asked"
-            continue
-        if copied(s.text, [passages[n - 1].text for n in s.citations]):
-            s.reason += "; copied word for word from what it cites, the model not asked"
+        settled = settled_without_model(s, passages)
+        if settled is not None:
+            s.reason += f"; {settled}" if settled else ""
             continue
         p_yes = scorer(settings, claim_messages(s, passages, cited_only))
         if p_yes is None:

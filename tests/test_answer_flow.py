@@ -125,8 +125,8 @@ def test_fake_llm_model_verdict_can_reject_what_the_rules_passed(seed_store, fak
     fake_llm.enqueue_probability(0.9)  # the gate
     fake_llm.enqueue(f"Live facial recognition has led to more than 1,000 arrests [{n}]. "
                      f"Of these, 773 resulted in charges or cautions [{n}].")
-    # the first asks whether the model gives probabilities at all, then one per sentence
-    fake_llm.enqueue_probability(0.8, 0.8, 0.2)
+    # the gate's P(yes) showed the model gives probabilities: one per sentence
+    fake_llm.enqueue_probability(0.8, 0.2)
     ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
     assert [x.supported for x in ans.sentences] == [True, False]
     assert [x.support for x in ans.sentences] == [0.8, 0.2]
@@ -342,7 +342,7 @@ def test_fake_llm_local_model_sentences_are_shown_one_by_one_as_each_passes_its_
     n = cite_n(seed_store, Q, "1,000 arrests", settings)
     fake_llm.enqueue(f"The Met said live facial recognition had led to more than 1,000 arrests [{n}]. "
                      f"Charges or cautions followed in 773 of those cases [{n}].")
-    fake_llm.enqueue_probability(0.9, 0.9, 0.9, 0.9)  # the gate, the first claim (twice), the second
+    fake_llm.enqueue_probability(0.9, 0.9, 0.9)  # the gate, the first claim, the second
     events: list[str] = []
     scorer = fake_llm.yes_probability
     fake_llm.yes_probability = lambda s, m: events.append("asked: " + m[-1]["content"][-200:]) or scorer(s, m)
@@ -352,6 +352,32 @@ def test_fake_llm_local_model_sentences_are_shown_one_by_one_as_each_passes_its_
     shown = [i for i, e in enumerate(events) if e.startswith("shown")]
     asked_second = [i for i, e in enumerate(events) if e.startswith("asked") and "773" in e]
     assert len(shown) == 2 and "1,000" in events[shown[0]] and shown[0] < asked_second[0] < shown[1]
+
+
+def test_fake_llm_local_model_a_sentence_the_rules_settle_is_shown_while_the_model_still_writes(
+        seed_store, fake_llm):
+    """A sentence copied word for word from what it cites needs no P(yes): with the local
+    model it is shown as soon as the next one begins, before the draft is done; a sentence the
+    model must weigh waits for the draft, then its own check."""
+    settings = seed_store.settings.model_copy(deep=True)
+    settings.model = "local/qwen2.5-coder-1.5b"
+    n = cite_n(seed_store, Q, "1,000 arrests", settings)
+    copy = ("The Met revealed that live facial recognition has already led to more than 1,000 "
+            "arrests, with 773 resulting in charges or cautions")
+    fake_llm.enqueue(f"{copy} [{n}]. Most of those arrested were charged or cautioned [{n}].")
+    fake_llm.enqueue_probability(0.9, 0.9)  # the gate, the second claim
+    events: list[str] = []
+    scorer = fake_llm.yes_probability
+
+    def writing(settings, messages, **kw):
+        yield from fake_llm(settings, messages, **kw)
+        events.append("written")
+
+    writing.yes_probability = lambda s, m: events.append("asked") or scorer(s, m)  # type: ignore[attr-defined]
+    ans = ask(Q, settings, seed_store, complete=writing, on_sentence=lambda s: events.append(s.text[:8]))
+    assert [s.supported for s in ans.sentences] == [True, True] and ans.checked_by == "rules+model"
+    assert events == ["asked", "The Met ", "written", "asked", "Most of "], events
+    assert "word for word" in ans.sentences[0].reason and ans.sentences[1].support == 0.9
 
 
 def test_fake_llm_a_reason_written_twice_is_shown_once(seed_store, fake_llm):
@@ -375,7 +401,7 @@ def test_fake_llm_a_rejected_restatement_gives_way_to_the_passage_sentence_it_re
     n = cite_n(seed_store, q, "300 civilian staff")
     fake_llm.enqueue_probability(0.9)  # the gate
     fake_llm.enqueue(f"Answer: 300\n300 civilian staff will be lost [{n}].")
-    fake_llm.enqueue_probability(0.3, 0.3)  # the model doubts the claim ("around" dropped)
+    fake_llm.enqueue_probability(0.3)  # the model doubts the claim ("around" dropped)
     shown = []
     ans = ask(q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=shown.append)
     source = ("The expansion comes as the Met faces a £260 million funding shortfall, leading "
@@ -417,7 +443,7 @@ def test_fake_llm_an_unsure_gate_lets_only_the_drafts_own_checked_sentences_answ
     q = "How many civilian staff will the Met lose?"
     m = cite_n(seed_store, q, "300 civilian staff")
     fake_llm.enqueue_probability(th - 0.1).enqueue(f"Answer: 300\n300 civilian staff will be lost [{m}].")
-    fake_llm.enqueue_probability(0.3, 0.3)  # the check rejects the claim (as in the test above)
+    fake_llm.enqueue_probability(0.3)  # the check rejects the claim (as in the test above)
     ans = ask(q, s, seed_store, complete=fake_llm)
     assert ans.refused and "may not answer it" in ans.sentences[0].reason
     assert "word for word" not in " ".join(x.reason for x in ans.sentences)
