@@ -4,11 +4,13 @@
 
 For each question (the seed suite's answerable ones, then MultiHop-RAG dev queries, each asked
 once), the local model's prompt cache is emptied first, then `qa.answer.ask` runs as the app
-runs it. Printed per question: the prompt tokens of the answer call (the gate's prompt is the
-same prefix), the seconds to the first shown (checked) sentence, the total, and the ratio of
-qa's total to llama.cpp's own time for the same prompt and output: the answer prompt read
-once from a cold cache and the same number of tokens generated, through llama-cpp-python
-directly (the limit qa can approach; qa adds retrieval, evidence, the gate and the check).
+runs it (litellm imported and the model loaded before the first is timed, as the app does at
+start: qa.service.Service.warm). Printed per question: the prompt tokens of the answer call
+(the gate's prompt is the same prefix), the seconds to the first shown (checked) sentence,
+the total, and the ratio of qa's total to llama.cpp's own time for the same prompt and
+output: the answer prompt read once from a cold cache and the same number of tokens
+generated, through llama-cpp-python directly (the limit qa can approach; qa adds retrieval,
+evidence, the gate and the check).
 
 The pipelines run in the same bench run on the same questions: `sentences` (the default: the
 model reads the evidence sentences; a yes/no question's verdict, qa/verdict.py, is shown before
@@ -36,7 +38,7 @@ from qa.answer import ask, gather  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
-from qa.llm import local_llama, reset_local_state  # noqa: E402
+from qa.llm import local_llama, reset_local_state, warm  # noqa: E402
 
 
 def llama_own(settings: Settings, messages: list[dict], n_out: int) -> float:
@@ -59,6 +61,8 @@ from qa.evals.cases import load_suite
 from qa.evals.run import prepare_store
 from qa.llm import local_llama, reset_local_state
 
+import litellm  # noqa: F401  (imported and the model loaded before timing, as qa's bench does)
+local_llama(Settings())
 stores = {}
 for job in json.load(sys.stdin):
     if job["suite"] not in stores:
@@ -106,6 +110,7 @@ def main() -> None:
     picks = [(seed, c) for c in seed.cases if not c.refuse][: args.n // 2]
     picks += [(multi, c) for c in multi.cases if not c.refuse][: args.n - len(picks)]
     stores = {s.suite: prepare_store(s, base) for s in (seed, multi)}
+    warm(base)  # as the app does at start: litellm imported, the model loaded
     rows: dict[str, list[dict]] = {"sentences": [], "chunks": []}
     for suite, case in picks:
         store = stores[suite.suite]

@@ -330,6 +330,7 @@ def serve(settings, notify=print) -> None:
     check_binding(settings)
     keys.load(settings.api_keys)  # a malformed QA_API_KEYS fails here, not at the first request
     service = Service.open(settings, notify=notify)
+    service.warm()
     server = build_server(service)
     if settings.feeds.background:
         service.start_polling()

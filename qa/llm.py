@@ -223,6 +223,14 @@ def _litellm(settings_json: str):
     return litellm
 
 
+def warm(settings: Settings) -> None:
+    """Import litellm (~4 s) and load the local model before the first question needs them,
+    so a user's first question waits only for the model's reading and writing."""
+    _litellm(settings.model_dump_json())
+    if settings.model.startswith("local/"):
+        local_llama(settings)
+
+
 def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
              stream: bool = False, usage: dict | None = None) -> Iterator[str]:
     """Text pieces of the model's reply (one piece when not streaming); temperature 0.

@@ -8,6 +8,7 @@ time, whichever front end asks (a local model on 2 cores gains nothing from two 
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from qa.stories import Story
     from qa.summarize import Summary
     from qa.timeline import Timeline
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AskEvent", "AskRequest", "ArticleRow", "Health", "SearchRequest", "SearchResult",
            "Service", "StoriesRequest", "SummarizeRequest", "TimelineRequest", "Turn"]
@@ -128,6 +131,24 @@ class Service:
         from qa.ingest import open_store
 
         return cls(settings, open_store(settings, seed=seed, notify=notify), complete)
+
+    def warm(self) -> threading.Thread:
+        """Load the model, its client library and the embedder in the background (the app
+        calls it at start): otherwise the first question waits ~5 s more for them."""
+        def work() -> None:
+            from qa.embed import get_model
+            from qa.llm import warm
+
+            try:
+                get_model(self.settings.embedder)
+                if self.complete is None:  # the default model function: qa.llm.complete
+                    warm(self.settings)
+            except Exception as e:  # the first question reports it, with its fix
+                log.warning("warming the model failed: %s", e)
+
+        thread = threading.Thread(target=work, name="qa-warm", daemon=True)
+        thread.start()
+        return thread
 
     def _with_policy(self, policy: str | None, sentences: int | None = None) -> Settings:
         if not policy and not sentences:

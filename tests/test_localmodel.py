@@ -24,3 +24,30 @@ def test_a_changed_model_file_is_caught_and_rebuilt(tmp_path, monkeypatch):
     assert localmodel.model_path("tiny", models) == path  # stamped: no rebuild
     path.write_bytes(b"EVIL" + good[4:])  # same size, other bytes
     assert localmodel.model_path("tiny", models).read_bytes() == good
+
+
+def test_the_app_loads_the_model_and_litellm_at_start_not_at_the_first_question(tmp_path):
+    """Service.warm (called by `serve`) imports litellm and loads llama.cpp's model in the
+    background, ~5 s a user's first question would otherwise wait for; in a fresh process,
+    neither is loaded before it."""
+    import subprocess
+    import sys
+
+    from .conftest import MODELS_DIR, ROOT
+
+    code = f"""
+import sys
+from pathlib import Path
+from qa.config import Settings
+from qa.service import Service
+service = Service.open(Settings(data_dir=Path({str(tmp_path)!r}), models_dir=Path({str(MODELS_DIR)!r})),
+                       seed=False)
+before = [m in sys.modules for m in ("litellm", "llama_cpp")]
+service.warm().join()
+from qa.llm import local_llama
+print(before, [m in sys.modules for m in ("litellm", "llama_cpp")], local_llama(service.settings).n_ctx())
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1].startswith("[False, False] [True, True] "), out.stdout
