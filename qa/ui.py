@@ -104,7 +104,7 @@ def status_text(service: Service) -> str:
     h = service.health()
     return (f"**Model** `{h.model}` · **Embedder** `{h.embedder}` · "
             f"**{h.articles} articles, {h.chunks} chunks** · every sentence is checked "
-            "against its citation. The local model loads on the first question (a few seconds); "
+            "against its citation. The local model loads in the background as the app starts; "
             "questions are answered one at a time. API: [/docs](/docs).")
 
 
