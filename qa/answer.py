@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from itertools import takewhile
 
 from qa import evidence, prompts, questions
 from qa import verdict as verdicts
@@ -130,10 +131,9 @@ def write(question: str, passages: list[Passage], settings: Settings, store: Sto
     timings = extra["timings"]
     checker = DraftChecker(passages, store, settings, complete, on_sentence,
                            scores_known=extra.get("answerable") is not None)
-    progress("writing the answer; " + ("each sentence appears once it has passed its check "
-                                       "(those the model must weigh, once the answer is written)"
-                                       if checker.wait_for_draft else
-                                       "each sentence appears once it has passed its check"))
+    progress("writing the answer; each sentence appears once it has passed its check"
+             + (" (those the model must weigh, once the answer is written)"
+                if checker.wait_for_draft else ""))
     t = time.perf_counter()
     draft = ""
     for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
@@ -274,9 +274,9 @@ class DraftChecker:
             return
         sentences, _ = split_answer(draft, len(self.passages))
         checked = self._check(sentences[:-1], ask_model=not self.wait_for_draft)
-        if self.wait_for_draft:  # only as far as the rules alone settle every sentence
-            settled = [settled_without_model(s, self.passages) is not None for s in checked]
-            checked = checked[:settled.index(False)] if False in settled else checked
+        if self.wait_for_draft:  # the next ones, only as far as the rules alone settle each
+            checked = checked[:self.shown] + list(takewhile(
+                lambda s: settled_without_model(s, self.passages) is not None, checked[self.shown:]))
         self._hand_out(checked)
 
     def finish(self, raw: str) -> tuple[list[Sentence], list[Sentence], dict[str, str], int]:
