@@ -9,6 +9,7 @@ from itertools import takewhile
 
 from qa import evidence, prompts, questions
 from qa import verdict as verdicts
+from qa.backing import Held, backing, unbacked
 from qa.cite import (
     Evidence,
     against,
@@ -22,23 +23,17 @@ from qa.config import Settings
 from qa.direct import direct_answer, same_words, split_direct
 from qa.models import Answer, Passage, Sentence, Span
 from qa.quotes import restated
+from qa.refusals import REFUSAL, refusal
 from qa.retrieve import Filters, search
 from qa.store import Store
 from qa.support import RULES, claim_messages, model_verdicts, settled_without_model
 
-REFUSAL = "The articles don't say."
 # Yes/no questions get a gate worded for them (qa.questions.asks_yes_no): the plain gate
 # answers the question itself ("no") instead of saying whether the passages answer it.
 Complete = Callable[..., Iterator[str]]
+__all__ = ["REFUSAL", "Complete", "DraftChecker", "ask", "gather", "gate", "screen",
+           "standalone_question", "write"]
 _SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*\s+\S")  # a sentence ended and another began
-
-
-def refusal(question: str, reason: str, passages: list[Passage], rejected: list[Sentence] | None = None,
-            **extra) -> Answer:
-    """The refusal; the draft's rejected sentences follow, each with why it failed."""
-    return Answer(question=question, text=REFUSAL, refused=True, passages=passages,
-                  sentences=[Sentence(text=REFUSAL, supported=True, reason=reason), *(rejected or [])],
-                  **extra)
 
 
 def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
@@ -47,52 +42,52 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     """The checked answer to question, or a refusal when the articles don't hold it.
 
     `on_sentence` is called with each sentence that will be shown, as soon as the model has
-    written it and it has passed its check: nobody sees an unchecked sentence. `on_progress`
-    hears what is being done while nothing can be shown yet."""
+    written it and it has passed its check: nobody sees an unchecked sentence. A yes/no
+    verdict is handed out just before the first checked, cited sentence that gives its
+    reasons, and not at all without one (qa.backing). `on_progress` hears what is being done
+    while nothing can be shown yet."""
     complete = complete or default_complete()
     progress = on_progress or (lambda _: None)
     timings: dict[str, float] = {}
     usage: dict[str, int] = {}
     passages, refused = gather(question, settings, store, filters, timings)
     extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
+
+    def refuse(reason: str, **more) -> Answer:
+        return refusal(question, reason, passages, texts=_texts(store, passages),
+                       n_articles=store.counts()["articles"], filters=filters, **more, **extra)
+
     if refused:
-        return refusal(question, refused, passages, **extra)
+        return refuse(refused)
     progress(f"reading the evidence: {len(passages)} passages from "
              f"{len({p.article_id for p in passages})} articles")
-    refuse, why = screen(question, passages, settings, complete, extra)
-    if refuse:
-        return refusal(question, f"the passages do not answer it ({why})", passages, **extra)
+    deny, why = screen(question, passages, settings, complete, extra)
+    if deny:
+        return refuse(f"the passages do not answer it ({why})")
     unsure = why  # the gate's doubt, if any: then only the draft's own checked sentences answer
     polar = questions.asks_yes_no(question)
     verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
-    if verdict is not None and on_sentence is not None and not unsure:
-        on_sentence(verdict)  # decided before the draft: shown first, while the reasons are written
+    held = Held(verdict, on_sentence)
     said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
-                                                  on_sentence, progress, extra)
+                                                  held.emit if on_sentence else None, progress, extra)
     checked = sum(s.kind == "claim" for s in sentences)
     if checked:
         timings["check_per_sentence"] = timings["check"] / checked
-    if verdict is None and not checked:
-        return refusal(question, "the model found no answer in the passages", passages,
-                       rejected=[s for s in sentences if s.kind == "gap"], **extra)
-    supported = any(s.supported for s in sentences if s.kind == "claim")
-    if unsure and not supported:
-        return refusal(question, f"the passages may not answer it ({unsure}) and no sentence of the "
-                       "draft was supported by its citations", passages, rejected=sentences,
-                       dropped_citations=dropped, **extra)
-    if verdict is not None and on_sentence is not None and unsure:
-        on_sentence(verdict)  # the gate was unsure: shown once a reason has passed its check
-    if verdict is None and not supported:
+    if not checked:
+        return refuse("the model found no answer in the passages" + unbacked(verdict),
+                      rejected=[s for s in sentences if s.kind == "gap"])
+    if unsure and not backing(sentences):
+        return refuse(f"the passages may not answer it ({unsure}) and no sentence of the draft was "
+                      "supported by its citations" + unbacked(verdict), rejected=sentences,
+                      dropped_citations=dropped)
+    if not backing(sentences):
         quotes = restated(sentences, passages, texts)  # the article's own words, when restated
         if not quotes:
-            return refusal(question, "no sentence of the draft answer was supported by its "
-                           "citations", passages, rejected=sentences, dropped_citations=dropped, **extra)
+            return refuse("no sentence of the draft answer was supported by its citations"
+                          + unbacked(verdict), rejected=sentences, dropped_citations=dropped)
         sentences, kept = sentences + quotes, kept + quotes
-        if on_sentence is not None:
-            for s in quotes:
-                on_sentence(s)
-    if verdict is not None and not supported:
-        verdict.reason += "; no sentence giving its reasons passed its check"
+        for s in quotes:
+            held.emit(s)
     direct = verdict or direct_answer(said, kept, passages, polar=polar)
     if said or verdict is not None:
         sentences.insert(0, direct)
@@ -101,6 +96,10 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                   text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
                   sentences=sentences, citations=citations_of(kept, passages, texts),
                   dropped_citations=dropped, passages=passages, **extra)
+
+
+def _texts(store: Store, passages: list[Passage]) -> dict[str, str]:
+    return {a: store.text(a) for a in {p.article_id for p in passages}}
 
 
 def screen(question: str, passages: list[Passage], settings: Settings, complete: Complete,
@@ -378,8 +377,14 @@ def standalone_question(question: str, history: list[tuple[str, str]], settings:
     if not history:
         return question
     complete = complete or default_complete()
-    turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
+    turns = "\n".join(f"User: {q}\nAssistant: {_as_turn(a)}" for q, a in history[-3:])
     msg = [{"role": "user", "content": prompts.render("rewrite", history=turns,
                                                       question=question.strip())}]
     out = "".join(complete(settings, msg, max_tokens=60)).strip().strip('"').splitlines()
     return out[0].strip() if out and out[0].strip() else question
+
+
+def _as_turn(answer: str) -> str:
+    """An earlier answer as the rewrite reads it: a refusal's searched-for text and closest
+    passages would pull the follow-up towards their topic, so a refusal reads as what it is."""
+    return "(the articles did not answer this question)" if answer.startswith(REFUSAL) else answer

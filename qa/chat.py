@@ -117,7 +117,10 @@ def tail(ans: Answer, after_text: bool) -> str:
     sep = "\n\n" if after_text else ""
     if ans.refused:
         reason = _reason(ans)
-        return f"{sep}{ans.text}" + (f" ({reason})" if reason else "")
+        near = "".join(f"\n- {c.title} ({c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}): "
+                       f"“{c.quote}”" for c in ans.closest)
+        return f"{sep}{ans.text}" + (f" (Why: {reason}.)" if reason else "") + (
+            f"\n\nClosest passages (none answers it):{near}" if near else "")
     return f"{sep}Answer: {ans.answer}." if ans.answer else ""
 
 
@@ -143,7 +146,10 @@ def extras(ans: Answer, store: Store) -> dict:
     reason = _reason(ans)
     return {"citations": [c.model_dump() for c in citations(ans, store)],
             "qa": {"answer": ans.answer, "refused": ans.refused, "reason": reason,
-                   "searched_for": ans.searched_for, "checked_by": ans.checked_by}}
+                   "searched_for": ans.searched_for, "checked_by": ans.checked_by,
+                   "searched": ans.searched,
+                   "closest": [c.model_dump(include={"title", "source", "published_at", "article_id",
+                                                     "start", "end", "quote"}) for c in ans.closest]}}
 
 
 def _usage(ans: Answer) -> dict:

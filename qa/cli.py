@@ -128,6 +128,9 @@ def _print_answer(ans, streamed: bool = False, answer_streamed: bool = False) ->
             typer.secho(f"({ans.sentences[0].reason})", dim=True)
         for s in ans.sentences[1:]:
             typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
+        if getattr(ans, "closest", None):
+            typer.echo("\nClosest passages (none answers it):")
+            _print_sources(ans.closest)
         return
     if streamed and not answer_streamed and isinstance(ans, Answer) and ans.answer:
         typer.secho(f"Answer: {ans.answer}", bold=True)
@@ -140,17 +143,21 @@ def _print_answer(ans, streamed: bool = False, answer_streamed: bool = False) ->
             label = "hidden" if s.supported else "removed by the check"
             typer.secho(f"  ✗ {label}: {s.text}  ({s.reason})", dim=True)
     typer.echo("\nSources:")
-    for c in ans.citations:
-        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
-                   f" (chars {c.start}-{c.end})")
-        typer.secho(f"    “{c.quote}”", dim=True)
-        if c.also_in:
-            typer.secho(f"    also in: {', '.join(x.source or x.title for x in c.also_in)}", dim=True)
+    _print_sources(ans.citations)
     if ans.checked_by:
         typer.secho(f"({describe(ans.checked_by)})", dim=True)
     if getattr(ans, "dropped_citations", 0):
         typer.secho(f"({ans.dropped_citations} citation(s) to passages that do not exist were dropped)",
                     dim=True)
+
+
+def _print_sources(citations) -> None:
+    for c in citations:
+        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
+                   f" (chars {c.start}-{c.end})")
+        typer.secho(f"    “{c.quote}”", dim=True)
+        if c.also_in:
+            typer.secho(f"    also in: {', '.join(x.source or x.title for x in c.also_in)}", dim=True)
 
 
 @app.command()
@@ -295,7 +302,7 @@ def run_eval(
 
     from qa.evals.cases import load_suite
     from qa.evals.report import table_rows, write_html
-    from qa.evals.run import compare, load_run, run_suite
+    from qa.evals.run import broken_promises, compare, load_run, run_suite
 
     console = Console(stderr=True)
     if baseline and not baseline.is_file() and not update_baseline:
@@ -321,7 +328,7 @@ def run_eval(
                 runs.append(run_suite(spec, settings, limit=limit, progress=tick))
     except QAError as e:
         _fail(e)
-    problems = compare(runs[0], base, tolerance) if base else []
+    problems = broken_promises(runs[0]) + (compare(runs[0], base, tolerance) if base else [])
     table = Table(title=f"qa eval {spec.suite}")
     head, *rows = table_rows(runs, base)
     for h in head:

@@ -114,6 +114,11 @@ class Answer(BaseModel):
     refused: bool = False
     sentences: list[Sentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    searched: str = Field("", description="For a refusal: what was searched (how many articles, "
+                          "for what, within which outlet and dates).")
+    closest: list[Citation] = Field(default_factory=list, description="For a refusal: the passages "
+                                    "that came closest, each article's best sentence (not claimed "
+                                    "to answer the question: where the reader can look).")
     dropped_citations: int = Field(0, description="Citation numbers that matched no passage.")
     draft: str = Field("", description="The model's raw answer, before checking.")
     passages: list[Passage] = Field(default_factory=list)

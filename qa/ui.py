@@ -49,8 +49,17 @@ UPLOAD_SUFFIXES = [".txt", ".md", ".html", ".htm", ".jsonl"]
 def render_answer(ans, key: str) -> str:
     """The checked answer (or summary) as HTML with clickable citation markers."""
     if ans.refused:
-        return f"<span class='qa-refusal'>{html.escape(ans.text)}</span>"
+        return f"<span class='qa-refusal'>{html.escape(ans.text)}</span>" + render_closest(ans)
     return render_sentences(ans.sentences, key)
+
+
+def render_closest(ans) -> str:
+    """A refusal's closest passages: where the reader can look (none answers the question)."""
+    esc = html.escape
+    items = "".join(f"<li><b>{esc(c.title)}</b> <small>({esc(c.source or 'unknown outlet')}, "
+                    f"{esc(c.published_at[:10] or 'no date')})</small>: “{esc(c.quote)}”</li>"
+                    for c in getattr(ans, "closest", []))
+    return f"<ul class='qa-closest'>{items}</ul>" if items else ""
 
 
 def render_sentences(sentences, key: str) -> str:

@@ -54,8 +54,27 @@ def test_fake_llm_gate_no_refuses_without_generating(seed_store, fake_llm):
     fake_llm.enqueue("no")
     ans = ask("What did the Mayor of London say?", seed_store.settings, seed_store,
               complete=fake_llm)
-    assert ans.refused and ans.text == REFUSAL and ans.citations == []
+    assert ans.refused and ans.text.startswith(REFUSAL) and ans.citations == []
     assert len(fake_llm.history) == 1
+
+
+def test_fake_llm_a_refusal_says_what_was_searched_and_lists_the_closest_passages(seed_store, fake_llm):
+    """A refusal names how many articles were searched, for what and within which filters, and
+    lists each nearest article's best sentence (char-exact), not as a citation."""
+    from qa.filters import Filters
+
+    fake_llm.enqueue("no")
+    q = "What did the Mayor of London say about facial recognition?"
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm,
+              filters=Filters(since="2025-01-01"))
+    n = seed_store.counts()["articles"]
+    assert ans.refused and ans.citations == []
+    assert ans.searched == f"{n} article{'s' if n != 1 else ''}, for “{q}”, since 2025-01-01"
+    assert f"Searched {ans.searched}." in ans.text
+    assert 1 <= len(ans.closest) <= 3
+    for c in ans.closest:
+        assert seed_store.text(c.article_id)[c.start:c.end] == c.quote
+    assert "facial recognition" in ans.closest[0].quote.lower()
 
 
 def test_fake_llm_all_sentences_unsupported_becomes_refusal(seed_store, fake_llm):
@@ -282,7 +301,8 @@ def test_a_copied_sentence_needs_no_judge():
 def test_fake_llm_a_yes_no_question_is_answered_by_its_p_yes_not_the_sampled_word(seed_store, fake_llm):
     """The direct answer Yes / No comes from the model's P(yes) over the evidence against the
     tuned threshold (qa.verdict), is handed out before the reasons are written, and stands
-    (saying so) when no reason passes its check."""
+    only beside a reason that passed its check: without one it is not shown, and the answer
+    is a refusal saying why (never a bare "No.")."""
     q = "Has live facial recognition led to arrests?"
     th = seed_store.settings.answer.polar_threshold
     n = cite_n(seed_store, q, "1,000 arrests")
@@ -297,9 +317,10 @@ def test_fake_llm_a_yes_no_question_is_answered_by_its_p_yes_not_the_sampled_wor
 
     fake_llm.enqueue_probability(0.9, th - 0.1)
     fake_llm.enqueue("Answer: Yes\nIt led to 5,000 arrests [1].")  # the reason fails its check
-    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
-    assert not ans.refused and ans.answer == "No" and ans.text == "No."
-    assert "no sentence giving its reasons passed its check" in ans.sentences[0].reason
+    seen = []
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=seen.append)
+    assert ans.refused and ans.answer == "" and seen == [] and not ans.text.startswith("No")
+    assert "the verdict 'No'" in ans.sentences[0].reason and "not shown without" in ans.sentences[0].reason
     assert "5,000" not in ans.text
 
 
@@ -325,8 +346,9 @@ def test_fake_llm_a_choice_between_opposites_is_answered_with_the_word_that_hold
     """"... consistent or inconsistent?" is asked of "consistent" alone; the answer is the word."""
     q = "Has the Met's plan for live facial recognition remained consistent or inconsistent?"
     th = seed_store.settings.answer.polar_threshold
+    n = cite_n(seed_store, q, "double its use")
     fake_llm.enqueue_probability(0.9, th - 0.2)  # the gate, the verdict
-    fake_llm.enqueue("Answer: Yes\nThe plans changed.")
+    fake_llm.enqueue(f"Answer: Yes\nThe Met will double its use of live facial recognition technology [{n}].")
     ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
     assert ans.answer == "Inconsistent" and ans.text.startswith("Inconsistent.")
     assert f"P(consistent) {th - 0.2:.2f} below {th:.2f}" in ans.sentences[0].reason
@@ -468,3 +490,35 @@ def test_a_gate_floor_above_the_threshold_is_an_error_naming_both(monkeypatch):
         Settings()
     monkeypatch.setenv("QA_ANSWER__GATE_FLOOR", "null")  # no floor: the threshold alone decides
     assert Settings().answer.gate_floor is None
+
+
+def test_fake_llm_a_follow_up_after_a_refusal_is_rewritten_without_the_refusals_text(seed_store, fake_llm):
+    """After a refusal, the rewrite reads the turn as unanswered (not its searched-for text and
+    closest passages, which pulled 'and what did they say exactly?' to an earlier topic)."""
+    from qa.answer import standalone_question
+
+    refused = f"{REFUSAL} Searched 1 article, for “who criticised the plan”."
+    fake_llm.enqueue("What did the critics of the plan say exactly?")
+    out = standalone_question("and what did they say exactly?",
+                              [("how big is the funding gap", "£260 million [1]."),
+                               ("who criticised the plan", refused)], seed_store.settings, fake_llm)
+    prompt = fake_llm.history[-1][0]["content"]
+    assert out == "What did the critics of the plan say exactly?"
+    assert "User: who criticised the plan\nAssistant: (the articles did not answer this question)" in prompt
+    assert "Searched" not in prompt and "latest question" in prompt
+
+
+def test_fake_llm_a_streamed_verdict_waits_for_its_first_checked_cited_reason(seed_store, fake_llm):
+    """The verdict is decided before the draft, but handed out only just before the first
+    sentence that backs it: a gap or a rejected sentence before it does not release it."""
+    q = "Has live facial recognition led to arrests?"
+    th = seed_store.settings.answer.polar_threshold
+    n = cite_n(seed_store, q, "1,000 arrests")
+    fake_llm.enqueue_probability(0.9, th + 0.1)
+    fake_llm.enqueue(f"Answer: Yes\nIt led to 5,000 arrests [{n}]. The articles don't say how many were "
+                     f"convicted. Live facial recognition has led to more than 1,000 arrests [{n}].")
+    seen: list = []
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=seen.append)
+    kinds = [(s.kind, s.text[:12]) for s in seen]
+    assert kinds[0][0] == "gap" and kinds[1] == ("answer", "Yes.") and kinds[2][1] == "Live facial "
+    assert ans.answer == "Yes" and not any("5,000" in s.text for s in seen)

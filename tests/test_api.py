@@ -55,7 +55,8 @@ def test_fake_llm_openai_client_gets_checked_cited_answers_streamed_and_not(api)
     assert service.store.text(cite["article_id"])[cite["start"]:cite["end"]] == cite["quote"]
     assert "1,000 arrests" in cite["quote"] and cite["supported"] is True
     assert msg.model_extra["qa"] == {"answer": "More than 1,000", "refused": False, "reason": "",
-                                     "searched_for": "", "checked_by": "rules"}
+                                     "searched_for": "", "checked_by": "rules", "searched": "",
+                                     "closest": []}
 
     fake.enqueue("yes", answer_reply(service.store))
     chunks = list(client.chat.completions.create(model="qa", stream=True,
@@ -75,8 +76,13 @@ def test_fake_llm_chat_refusal_says_why_and_follow_up_uses_the_conversation(api)
     fake.enqueue("no")
     msg = client.chat.completions.create(model="qa", messages=[
         {"role": "user", "content": "What did the Met say about its budget for horses?"}]).choices[0].message
-    assert msg.content.startswith("The articles don't say. (") and msg.model_extra["qa"]["refused"]
-    assert msg.model_extra["citations"] == []
+    assert msg.content.startswith("The articles don't say. Searched 1 article, for “What did the Met "
+                                  "say about its budget for horses?”. (Why: ")
+    assert msg.model_extra["qa"]["refused"] and msg.model_extra["citations"] == []
+    closest = msg.model_extra["qa"]["closest"]  # where the reader can look: not citations
+    assert closest and "\n\nClosest passages (none answers it):\n- " in msg.content
+    assert all(service.store.text(c["article_id"])[c["start"]:c["end"]] == c["quote"] for c in closest)
+    assert closest[0]["quote"] in msg.content
 
     fake.enqueue("How many were charged or cautioned after facial recognition arrests?", "no")
     msg = client.chat.completions.create(model="qa", messages=[

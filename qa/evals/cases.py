@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,12 +27,23 @@ class EvalCase(BaseModel):
     must_not: list[str] = Field(default_factory=list)
     refuse: bool = Field(False, description="The right answer is a refusal.")
     cite: str | None = Field(None, description="Words the cited span must contain.")
-    question_type: str = Field("", description="A label to break results down by (MultiHop-RAG's type).")
+    question_type: str = Field("", description="A label to break results down by: MultiHop-RAG's "
+                               "type, or how the question is phrased (loose, two-part, polar, "
+                               "who-said, follow-up, wrong-premise ...).")
     answer: str = Field("", description="The gold short answer, for MultiHop-RAG's own (lenient) metric.")
     cite_article: str | None = Field(None, description="Title prefix of the article to cite.")
     gold_facts: list[str] = Field(default_factory=list,
                                   description="Evidence sentences: a retrieved chunk is relevant "
                                   "if it contains one (MultiHop-RAG's definition).")
+    support: list[str] = Field(default_factory=list,
+                               description="The article sentence(s) that state the expected facts: "
+                               "a shown citation supports the answer when its quote is one of them "
+                               "(cited-correct); for MultiHop-RAG, its gold evidence.")
+    split: Literal["tune", "report", ""] = Field(
+        "", description="tune: rules and thresholds may be fitted on it; report: figures are "
+        "quoted from it only. '' for suites without a split.")
+    history: list[tuple[str, str]] = Field(
+        default_factory=list, description="Earlier (question, answer) turns of a follow-up chain.")
 
 
 class Suite(BaseModel):
@@ -76,6 +88,7 @@ def load_multihop(per_type: dict[str, int] | None = None, folder: Path = MULTIHO
         cases.append(EvalCase(
             id=f"mh-{q['id']}-{kind}", question=q["query"], question_type=kind, answer=q["answer"],
             facts=[] if null else [[q["answer"]]], refuse=null,
-            gold_facts=[e["fact"] for e in q["evidence_list"]]))
+            gold_facts=[e["fact"] for e in q["evidence_list"]],
+            support=[e["fact"] for e in q["evidence_list"]]))
     name = "multihop" if per_type is None else f"multihop{sum(per_type.values())}"
     return Suite(suite=name, corpus=["articles.jsonl"], root=folder, cases=cases)

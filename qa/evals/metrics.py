@@ -112,3 +112,66 @@ def alce(sentences, passages, texts: dict[str, str], threshold: float) -> tuple[
             needed = ok and not supported(s.text, [x for x in s.citations if x != c])
             prec.append(alone or needed)
     return sum(rec) / len(rec), (sum(prec) / len(prec) if prec else 0.0)
+
+
+_WORD = re.compile(r"[a-z0-9£$€%]+(?:[.,'][a-z0-9]+)*")
+SUPPORT_SHARE = 0.7  # of the shorter text's words the other must hold, for a quote to be a gold sentence
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_norm(text))
+
+
+def quote_is_gold(quote: str, gold: str) -> bool:
+    """Is the cited quote one of the gold supporting sentences (or a sentence of it, or does it
+    hold it)? Graded by words alone, not by qa's checker: one text holds the other, or the
+    shorter's words (of 5 or more) are at least SUPPORT_SHARE in the other."""
+    q, g = _words(quote), _words(gold)
+    if not q or not g:
+        return False
+    if " ".join(g) in " ".join(q) or (len(q) >= 5 and " ".join(q) in " ".join(g)):
+        return True
+    short, other = (q, set(g)) if len(q) <= len(g) else (g, set(q))
+    return len(short) >= 5 and sum(w in other for w in short) / len(short) >= SUPPORT_SHARE
+
+
+def cited_support(quotes: list[str], support: list[str], cite: str | None,
+                  groups: list[list[str]]) -> bool | None:
+    """Does a shown citation support the answer? A quote that is a gold sentence (`support`),
+    or holds the case's `cite` words; without either, the quotes together state every expected
+    fact (yes/no facts cannot be read off a quote: None then, not graded)."""
+    if support:
+        return any(quote_is_gold(q, g) for q in quotes for g in support)
+    if cite:
+        return any(_norm(cite) in _norm(q) for q in quotes)
+    facts = [g for g in groups if not {_norm(a) for a in g} <= {"yes", "no"}]
+    if not facts or len(facts) < len(groups):
+        return None
+    return facts_ok(facts, " ".join(quotes))
+
+
+VERDICTS = {"yes", "no", "similar", "different", "before", "after", "same", "consistent",
+            "inconsistent", "higher", "lower", "more", "fewer", "earlier", "later"}
+
+
+def is_verdict(direct: str) -> bool:
+    """A one-word verdict (Yes / No / Before ...), as a direct answer."""
+    return _norm(direct).rstrip(".!") in VERDICTS
+
+
+def _verdict_group(group: list[str]) -> bool:
+    return all(is_verdict(a) for a in group)
+
+
+def stated_wrong(direct: str, text: str, groups: list[list[str]], must_not: list[str]) -> bool:
+    """Is the shown answer stated but false? It names what must not appear; or its verdict
+    (Yes / No / Before ...) is not the expected one; or it matches none of the expected facts'
+    groups while they ask for a name, number or date. Reasons without a verdict, for a question
+    expecting one, are incomplete, not wrong."""
+    if any(_norm(x) in _norm(text) for x in must_not):
+        return True
+    verdicts = [g for g in groups if _verdict_group(g)]
+    if direct and is_verdict(direct) and verdicts:
+        return not all(any(matches(a, direct) for a in g) for g in verdicts)
+    facts = [g for g in groups if not _verdict_group(g)]
+    return bool(facts) and not any(any(matches(a, f"{direct} {text}") for a in g) for g in facts)

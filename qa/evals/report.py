@@ -9,7 +9,9 @@ from pathlib import Path
 
 from qa.evals.run import GATED, STAGES, RunResult
 
-SHOWN = [*GATED, "answer_accuracy_multihop_metric", "answer_rate", "hits@10", "map@10",
+SHOWN = [*GATED, "wrong_shown", "bare_verdicts", "uncited_answers", "false_refusals",
+         "unanswerable_refused", "cited_ungraded", "answer_accuracy_multihop_metric", "answer_rate",
+         "hits@10", "map@10",
          "gate_p50_s", "generate_p50_s", "check_per_sentence_p50_s", "check_to_generate_p50",
          "total_p50_s", "total_p95_s", "prompt_tokens_p50",
          "prompt_tokens", "completion_tokens", "errors"]
@@ -24,7 +26,10 @@ def fmt(v) -> str:
 def table_rows(runs: list[RunResult], baseline: RunResult | None) -> list[list[str]]:
     head = ["metric", *[r.model for r in runs]] + (["baseline"] if baseline else [])
     rows = [head]
-    kinds = sorted({k for r in runs for k in r.metrics if k.startswith("pass_rate[")})
+    kinds = sorted({k for r in runs for k in r.metrics if k.startswith(("pass_rate[", "cited_correct["))})
+    splits = sorted({k for r in runs for k in r.metrics if k.endswith(("[tune]", "[report]"))},
+                    key=lambda k: (not k.endswith("[report]"), k))
+    kinds = [k for k in kinds if k not in splits] + splits
     for name in [*SHOWN, *kinds]:
         rows.append([name, *[fmt(r.metrics.get(name)) for r in runs]]
                     + ([fmt(baseline.metrics.get(name))] if baseline else []))

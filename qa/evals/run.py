@@ -34,6 +34,15 @@ class CaseResult(BaseModel):
     direct: str = Field("", description="The answer's direct answer (Yes / No / a name ...), if any.")
     facts_ok: bool | None = None
     cite_ok: bool | None = None
+    split: str = ""
+    cited_ok: bool | None = Field(None, description="A shown citation's quote is a gold supporting "
+                                  "sentence (graded by words, not by qa's checker); None: the case "
+                                  "gives nothing to grade it by.")
+    cited_correct: bool | None = Field(None, description="Answered, the facts right, and cited_ok.")
+    bare_verdict: bool = Field(False, description="A verdict (Yes / No ...) shown with no cited sentence.")
+    uncited: bool = Field(False, description="An answer shown with no citation at all.")
+    wrong_shown: bool = Field(False, description="An answer shown that states a wrong fact or verdict "
+                              "(qa.evals.metrics.stated_wrong).")
     error: str | None = None
     answer: str = ""
     reason: str = ""
@@ -72,19 +81,21 @@ def prepare_store(suite: Suite, settings: Settings):
 
 
 def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseResult:
-    from qa.answer import ask
+    from qa.answer import ask, standalone_question
     from qa.cite import is_refusal, split_answer
     from qa.retrieve import search
 
     row = CaseResult(id=case.id, question=case.question, question_type=case.question_type,
-                     expected_refusal=case.refuse, expects_cite=bool(case.cite), gold_answer=case.answer)
+                     expected_refusal=case.refuse, expects_cite=bool(case.cite), gold_answer=case.answer,
+                     split=case.split)
     try:
         gold = case.gold_facts or ([case.cite] if case.cite else [])
         if gold:
             top = search(store, case.question, settings.retrieval, k=10)
             row.retrieval, row.n_gold = m.retrieval_ranks([p.text for p in top], gold), len(gold)
         t = time.perf_counter()
-        ans = ask(case.question, settings, store, complete=complete)
+        question = standalone_question(case.question, case.history, settings, complete)
+        ans = ask(question, settings, store, complete=complete)
         row.timings = {**ans.timings, "total": time.perf_counter() - t}
         row.usage = ans.usage
         row.refused, row.answer, row.direct = ans.refused, ans.text, ans.answer
@@ -105,10 +116,41 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
             if case.cite:
                 row.cite_ok = any(m._norm(case.cite) in m._norm(c.quote) for c in ans.citations)
             row.passed = (not ans.refused) and row.facts_ok and row.cite_ok is not False
+            grade(row, case, ans)
     except Exception as e:  # a crashing case is a failed row, not an aborted run
         row.error = f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"
         row.passed = False
     return row
+
+
+def grade(row: CaseResult, case: EvalCase, ans) -> None:
+    """The answer as a reader can check it: is a shown citation a gold sentence, is it
+    cited-correct, is a verdict bare, is a wrong answer shown (answerable cases, not refused)."""
+    if ans.refused:
+        return
+    shown = [s for s in ans.sentences if s.shown]
+    cited = any(s.kind == "claim" and s.citations for s in shown)
+    row.uncited = not ans.citations
+    row.bare_verdict = m.is_verdict(ans.answer) and not cited
+    row.cited_ok = m.cited_support([c.quote for c in ans.citations], case.support, case.cite, case.facts)
+    row.cited_correct = None if row.cited_ok is None else bool(row.facts_ok and row.cited_ok)
+    row.wrong_shown = m.stated_wrong(ans.answer, ans.text, case.facts, case.must_not)
+
+
+def quality(rows: list[CaseResult]) -> dict[str, float | None]:
+    """What a reader meets: cited-correct (the headline), beside it the answers shown wrong,
+    bare verdicts and uncited answers, false refusals and unanswerable questions refused."""
+    answerable = [r for r in rows if not r.expected_refusal]
+    graded = [r for r in answerable if r.cited_correct is not None or r.refused or r.error]
+    return {
+        "cited_correct": m.rate([bool(r.cited_correct) for r in graded]),
+        "cited_ungraded": float(len(answerable) - len(graded)),
+        "wrong_shown": m.rate([r.wrong_shown for r in answerable]),
+        "bare_verdicts": float(sum(r.bare_verdict for r in rows)),
+        "uncited_answers": float(sum(r.uncited and not r.refused and r.error is None for r in rows)),
+        "false_refusals": m.rate([r.refused for r in answerable]),
+        "unanswerable_refused": m.rate([r.refused for r in rows if r.expected_refusal]),
+    }
 
 
 def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, float | None]:
@@ -133,10 +175,7 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
     golden = [r for r in rows if r.gold_answer]
     # MultiHop-RAG's metric on the direct answer (else the text); a refusal reads as its
     # "Insufficient information."
-    out["answer_accuracy_multihop_metric"] = m.rate([
-        r.error is None and m.multihop_match(
-            "insufficient information." if r.refused else r.direct or r.answer, r.gold_answer)
-        for r in golden])
+    out["answer_accuracy_multihop_metric"] = _multihop_metric(golden)
     pairs = [r.alce_before for r in ok if r.alce_before]
     out["citation_recall_before_check"] = m.rate([p[0] for p in pairs]) if pairs else None
     out["citation_precision_before_check"] = m.rate([p[1] for p in pairs]) if pairs else None
@@ -145,9 +184,15 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
         out[f"hits@{k}"] = None if trivial else m.rate([m.hits_at(r.retrieval, k) for r in ranked])
     out["mrr@10"] = m.rate([m.mrr_at(r.retrieval) for r in ranked])
     out["map@10"] = m.rate([m.map_at(r.retrieval, r.n_gold) for r in ranked])
+    out.update(quality(rows))
     for kind in sorted({r.question_type for r in rows if r.question_type}):
         mine = [r for r in rows if r.question_type == kind]
         out[f"pass_rate[{kind}]"] = m.rate([r.passed for r in mine])
+        out[f"cited_correct[{kind}]"] = quality(mine)["cited_correct"]
+    for split in sorted({r.split for r in rows if r.split}):
+        mine = [r for r in rows if r.split == split]
+        out.update({f"{k}[{split}]": v for k, v in quality(mine).items()})
+        out[f"answer_accuracy_multihop_metric[{split}]"] = _multihop_metric(mine)
     for stage in STAGES:
         vals = [r.timings[stage] for r in ok if stage in r.timings]
         out[f"{stage}_p50_s"] = m.percentile(vals, 50)
@@ -160,6 +205,14 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
     out["prompt_tokens_p50"] = m.percentile(read, 50)  # per answered question
     out["completion_tokens"] = float(sum(r.usage.get("completion_tokens", 0) for r in ok))
     return out
+
+
+def _multihop_metric(rows: list[CaseResult]) -> float | None:
+    """MultiHop-RAG's own metric on the direct answer (else the text); a refusal reads as its
+    "Insufficient information."; it credits a bare verdict: a second column, never the headline."""
+    return m.rate([r.error is None and m.multihop_match(
+        "insufficient information." if r.refused else r.direct or r.answer, r.gold_answer)
+        for r in rows if r.gold_answer])
 
 
 def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
@@ -195,8 +248,14 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
 
 
 # Metrics where lower is worse (a drop beyond the tolerance is a regression).
-GATED = ("pass_rate", "answer_accuracy", "citation_hit", "refusal_precision", "refusal_recall",
+GATED = ("cited_correct", "pass_rate", "answer_accuracy", "citation_hit", "refusal_precision",
+         "refusal_recall",
          "citation_recall_before_check", "citation_precision_before_check", "hits@4", "mrr@10")
+
+
+# Metrics where higher is worse: a rate may rise by the tolerance, a count not at all.
+GATED_LOWER = ("wrong_shown", "bare_verdicts", "uncited_answers")
+RATES = ("wrong_shown",)
 
 
 def compare(run: RunResult, baseline: RunResult, tolerance: float = 0.05) -> list[str]:
@@ -206,12 +265,22 @@ def compare(run: RunResult, baseline: RunResult, tolerance: float = 0.05) -> lis
         new, old = run.metrics.get(name), baseline.metrics.get(name)
         if new is not None and old is not None and new < old - tolerance:
             problems.append(f"{name} dropped from {old:.3f} to {new:.3f}")
+    for name in GATED_LOWER:
+        new, old = run.metrics.get(name), baseline.metrics.get(name)
+        if new is not None and old is not None and new > old + (tolerance if name in RATES else 0):
+            problems.append(f"{name} rose from {old:.3f} to {new:.3f}")
     before = {c.id: c.passed for c in baseline.cases}
     for c in run.cases:
         if before.get(c.id) and not c.passed:
             why = c.error.splitlines()[0] if c.error else (c.reason or c.answer)[:120]
             problems.append(f"case {c.id} passed in the baseline and now fails: {why}")
     return problems
+
+
+def broken_promises(run: RunResult) -> list[str]:
+    """What no run may show, baseline or not: a verdict without a cited sentence."""
+    bare = [c.id for c in run.cases if c.bare_verdict]
+    return [f"{len(bare)} bare verdict(s) shown without a cited sentence: {', '.join(bare)}"] if bare else []
 
 
 def load_run(path: Path) -> RunResult:
