@@ -81,7 +81,10 @@ def test_browser_ask_and_click_citation(page):
 def test_browser_refusal(page):
     answer, _ = ask(page, "What did the Mayor of London say about facial recognition?")
     assert answer.locator(".qa-refusal").count() == 1
-    assert "don't say" in answer.inner_text()
+    text = answer.inner_text()
+    assert "don't say" in text and "Searched 1 article, for “What did the Mayor" in text
+    closest = answer.locator(".qa-closest li")  # where the reader can look, with outlet and date
+    assert closest.count() >= 1 and "OpenVoiceNews" in closest.first.inner_text()
 
 
 def test_browser_upload_then_ask(page, tmp_path):

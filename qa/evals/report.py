@@ -27,9 +27,9 @@ def table_rows(runs: list[RunResult], baseline: RunResult | None) -> list[list[s
     head = ["metric", *[r.model for r in runs]] + (["baseline"] if baseline else [])
     rows = [head]
     kinds = sorted({k for r in runs for k in r.metrics if k.startswith(("pass_rate[", "cited_correct["))})
-    splits = sorted({k for r in runs for k in r.metrics if k.endswith(("[tune]", "[report]"))},
-                    key=lambda k: (not k.endswith("[report]"), k))
-    kinds = [k for k in kinds if k not in splits] + splits
+    splits = sorted({k for r in runs for k in r.metrics if k.endswith(("[tune]", "report]"))},
+                    key=lambda k: (not k.endswith("report]"), k))
+    kinds = [k for k in kinds if k not in splits and not k.endswith("|tune]")] + splits
     for name in [*SHOWN, *kinds]:
         rows.append([name, *[fmt(r.metrics.get(name)) for r in runs]]
                     + ([fmt(baseline.metrics.get(name))] if baseline else []))

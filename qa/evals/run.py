@@ -89,7 +89,7 @@ def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseRe
                      expected_refusal=case.refuse, expects_cite=bool(case.cite), gold_answer=case.answer,
                      split=case.split)
     try:
-        gold = case.gold_facts or ([case.cite] if case.cite else [])
+        gold = case.gold_facts or case.support or ([case.cite] if case.cite else [])
         if gold:
             top = search(store, case.question, settings.retrieval, k=10)
             row.retrieval, row.n_gold = m.retrieval_ranks([p.text for p in top], gold), len(gold)
@@ -193,6 +193,11 @@ def summarise(rows: list[CaseResult], n_chunks: int | None = None) -> dict[str, 
         mine = [r for r in rows if r.split == split]
         out.update({f"{k}[{split}]": v for k, v in quality(mine).items()})
         out[f"answer_accuracy_multihop_metric[{split}]"] = _multihop_metric(mine)
+        for kind in sorted({r.question_type for r in mine if r.question_type}):
+            of_kind = quality([r for r in mine if r.question_type == kind])
+            out[f"cited_correct[{kind}|{split}]"] = of_kind["cited_correct"]
+            out[f"wrong_shown[{kind}|{split}]"] = of_kind["wrong_shown"]
+            out[f"false_refusals[{kind}|{split}]"] = of_kind["false_refusals"]
     for stage in STAGES:
         vals = [r.timings[stage] for r in ok if stage in r.timings]
         out[f"{stage}_p50_s"] = m.percentile(vals, 50)
