@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from functools import cache
 
 import numpy as np
@@ -76,8 +77,19 @@ class _OnnxMiniLM:
         return out
 
 
-@cache
+_LOAD_LOCK = threading.Lock()
+
+
 def get_model(embedder: Embedder = "minilm"):
+    """The process's one embedder model. The app's warm-up thread and the first question's
+    thread may both ask at once: the lock makes the second wait for the first's load (two
+    threads importing sentence-transformers and torch at once can fail halfway)."""
+    with _LOAD_LOCK:
+        return _load(embedder)
+
+
+@cache
+def _load(embedder: Embedder):
     if embedder == "minilm-int8":
         return _OnnxMiniLM()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

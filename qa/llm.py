@@ -29,6 +29,7 @@ _LOADED: dict[tuple, object] = {}  # one llama.cpp model per (path, context, thr
 
 ABANDONED_AFTER_S = 10.0  # a stream nobody reads for this long is ended, freeing the model
 _LOAD_LOCK = threading.Lock()  # two threads asking at once load the model once
+_IMPORT_LOCK = threading.Lock()  # and import litellm once
 
 
 def _load_llama(path: str, n_ctx: int, n_threads: int, seed: int):
@@ -212,8 +213,15 @@ def _local_provider(settings: Settings):
     return LocalLlama()
 
 
-@lru_cache(maxsize=1)
 def _litellm(settings_json: str):
+    """litellm with the local provider registered, imported once: the warm-up thread and a
+    question's thread may ask at once, and a second thread must not see a half-imported module."""
+    with _IMPORT_LOCK:
+        return _litellm_for(settings_json)
+
+
+@lru_cache(maxsize=1)
+def _litellm_for(settings_json: str):
     import litellm
 
     settings = Settings.model_validate_json(settings_json)

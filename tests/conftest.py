@@ -133,6 +133,9 @@ def running_app(tmp: Path, **extra_env: str):
                 time.sleep(0.5)
         print(f"\napp start to first page: {time.perf_counter() - t:.1f} s")
         yield url
+    except BaseException:  # the app's own traceback says more than the client's 500
+        print(f"--- the app's log (last 6000 characters) ---\n{log.read_text()[-6000:]}")
+        raise
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -81,3 +81,42 @@ def test_uploads_deletes_and_questions_at_once(tmp_path):
     assert after.collection.count() == after.counts()["chunks"]
     keswick = next(r for r in after.list_articles() if r["title"].startswith("Keswick"))
     assert "31 lanes" in after.text(keswick["id"])
+
+
+LOADERS_AT_ONCE = """
+import threading
+from qa.config import Settings
+from qa.embed import get_model
+from qa.llm import _litellm
+
+got, errors = {"embed": [], "litellm": []}, []
+settings = Settings().model_dump_json()
+def load():
+    try:
+        got["embed"].append(get_model("minilm"))
+        got["litellm"].append(_litellm(settings))
+    except Exception as e:
+        errors.append(repr(e))
+threads = [threading.Thread(target=load) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+assert not errors, errors
+assert all(len({id(m) for m in ms}) == 1 and len(ms) == 4 for ms in got.values()), got
+print("one load each")
+"""
+
+
+def test_the_warm_up_and_a_first_question_loading_the_embedder_and_litellm_at_once_load_each_once():
+    """The app warms up in a thread while the first question may already load the same things:
+    in a fresh process (nothing imported yet), four threads at once get one embedder and one
+    litellm, and no half-imported module."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}  # no network at import
+    run = subprocess.run([sys.executable, "-c", LOADERS_AT_ONCE], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600, env=env)
+    assert run.returncode == 0 and "one load each" in run.stdout, run.stderr[-3000:]
