@@ -6,7 +6,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from qa.api import serve  # noqa: E402
+from qa.api.server import serve  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 

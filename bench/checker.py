@@ -11,7 +11,7 @@ Data: JSONL rows of `doc`, `summary`, `error_type` (null/"None" = faithful). Def
   articles, in cased text, each labelled by hand faithful or with a CLIFF-style error.
 
 Each summary sentence is checked against the whole document as qa checks an answer's sentence
-against its passages (qa.cite.assess: the rules, then the semantic score; qa.support: the
+against its passages (qa.check.cite.assess: the rules, then the semantic score; qa.check.support: the
 model's P(yes), the prompt the product uses). A summary is flagged when any sentence is.
 Rows are split by position (even: tuning half, odd: report half). Thresholds are chosen on the
 pooled tuning halves only; the report halves are scored with them and with the production
@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 GOYAL = ROOT.parent / "shared" / "data" / "faithfulness-dev" / "goyal21.jsonl"
 CASED = ROOT / "bench" / "data" / "claims-cased.jsonl"
 
-from qa.chunking import split_sentences  # noqa: E402
-from qa.cite import Evidence, assess  # noqa: E402
+from qa.check.cite import Evidence, assess  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.embed import embed_batch  # noqa: E402
+from qa.index.chunking import split_sentences  # noqa: E402
+from qa.index.embed import embed_batch  # noqa: E402
 from qa.models import Passage  # noqa: E402
 
 SEMANTIC = [round(t, 2) for t in np.arange(0.30, 0.86, 0.05)]
@@ -77,7 +77,7 @@ def precision_recall(pred: list[bool], gold: list[bool]) -> tuple[float, float]:
 def score_row(row: dict, settings: Settings, scorer, cost: dict
               ) -> list[tuple[str | None, float, float | None]]:
     """Per summary sentence: (the rule it breaks or None, semantic score, P(yes) or None)."""
-    from qa.support import support_messages
+    from qa.check.support import support_messages
 
     doc = row["doc"]
     passage = Passage(chunk_id="doc", article_id="doc", text=doc, start=0, end=len(doc), title="")

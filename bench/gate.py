@@ -47,12 +47,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import prompts  # noqa: E402
-from qa.answer import gather  # noqa: E402
+from qa.answer.ask import gather  # noqa: E402
+from qa.answer.questions import asks_yes_no  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
-from qa.questions import asks_yes_no  # noqa: E402
 
 SCORES = ROOT / "evals" / "gate-scores.jsonl"
 SUITES = ("seed", "typed", "multihop")

@@ -13,7 +13,7 @@ generated, through llama-cpp-python directly (the limit qa can approach; qa adds
 evidence, the gate and the check).
 
 The pipelines run in the same bench run on the same questions: `sentences` (the default: the
-model reads the evidence sentences; a yes/no question's verdict, qa/verdict.py, is shown before
+model reads the evidence sentences; a yes/no question's verdict, qa/answer/verdict.py, is shown before
 the reasons are written), `chunks` (whole chunks, and no verdict), and `before`: the code of
 the commit issue 14 was filed against (`--before`, default bench/before.py's FILED_AT), run in
 a subprocess from its own tree with the same model file, so "0.5x today's" is a ratio measured
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import before  # noqa: E402
 from qa import prompts  # noqa: E402
-from qa.answer import ask, gather  # noqa: E402
+from qa.answer.ask import ask, gather  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
@@ -55,7 +55,7 @@ def llama_own(settings: Settings, messages: list[dict], n_out: int) -> float:
 BEFORE_DRIVER = r"""
 import json, sys, time
 from qa import prompts
-from qa.answer import ask
+from qa.answer.ask import ask
 from qa.config import Settings
 from qa.evals.cases import load_suite
 from qa.evals.run import prepare_store

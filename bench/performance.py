@@ -54,10 +54,10 @@ def startup(lines: list[str], tmp: Path) -> None:
 
 
 def ingest_ratio(lines: list[str], tmp: Path, embedder: str) -> None:
-    from qa.chunking import chunk_article
-    from qa.embed import embed_batch
-    from qa.ingest import ingest
-    from qa.store import Store
+    from qa.index.chunking import chunk_article
+    from qa.index.embed import embed_batch
+    from qa.index.store import Store
+    from qa.ingest.files import ingest
 
     settings = Settings(data_dir=tmp / f"ingest-{embedder}", embedder=embedder)
     files = [DATA / "articles.jsonl"]
@@ -79,8 +79,8 @@ def build_synthetic(store, n: int, per_article: int = 10, batch: int = 500) -> N
     """n chunks in n/per_article synthetic articles: sentences of the dev corpus recombined,
     vectors = real embeddings of real sentences plus a little noise; 37 outlets, 2023 dates.
     Written in batches straight to Chroma and SQLite (the ingest pipeline is measured apart)."""
-    from qa.chunking import content_hash
-    from qa.embed import embed_batch
+    from qa.index.chunking import content_hash
+    from qa.index.embed import embed_batch
 
     rows = [json.loads(x) for x in (DATA / "articles.jsonl").open()]
     sents = [s.strip() for r in rows for s in r["text"].split("\n") if s.strip()]
@@ -138,8 +138,8 @@ def peak_rss_mb() -> float:
 
 
 def child(step: str, n: int, embedder: str, data: Path) -> list[str]:
-    from qa.retrieve import Filters, search
-    from qa.store import Store
+    from qa.index.retrieve import Filters, search
+    from qa.index.store import Store
 
     settings = Settings(data_dir=data, embedder=embedder)
     store = Store(settings)
@@ -176,10 +176,10 @@ def growth(store, n: int, queries: list[str], p95: float) -> list[str]:
     the incremental index's."""
     import random
 
-    from qa import lexicon
-    from qa.chunking import content_hash
+    from qa.index import lexicon
+    from qa.index.chunking import content_hash
+    from qa.index.retrieve import search
     from qa.models import Article
-    from qa.retrieve import search
 
     rng = random.Random(7)
     sents = [t.strip() for a in (DATA / "articles.jsonl").open() for t in json.loads(a)["text"].split(". ")
@@ -227,8 +227,8 @@ def stream_rate(chunks) -> tuple[float, float, int]:
 
 
 def generation(lines: list[str]) -> None:
-    from qa.answer import ask
-    from qa.ingest import open_store
+    from qa.answer.ask import ask
+    from qa.ingest.files import open_store
     from qa.llm import _load_llama, complete
     from qa.localmodel import model_path
 

@@ -6,7 +6,7 @@ The corpus is the 326 MultiHop-RAG articles in the repository, plus the 141 off-
 distractors of ../shared/data/multihop-rag-dev/ when that folder is there (they carry no
 licence, so they are not in the repository); the table's first line says which.
 
-Every configuration but the last groups copies of one text (qa/copies.py: one passage per
+Every configuration but the last groups copies of one text (qa/index/copies.py: one passage per
 copy group); the last is the production configuration without that grouping.
 
 Dataset definitions: null queries skipped; a retrieved chunk is relevant if it contains a
@@ -29,9 +29,9 @@ DISTRACTORS = ROOT.parent / "shared" / "data" / "multihop-rag-dev" / "distractor
 from qa.config import Settings  # noqa: E402
 from qa.evals import metrics as m  # noqa: E402
 from qa.evals.cases import load_multihop  # noqa: E402
-from qa.ingest import ingest  # noqa: E402
-from qa.retrieve import search  # noqa: E402
-from qa.store import Store  # noqa: E402
+from qa.index.retrieve import search  # noqa: E402
+from qa.index.store import Store  # noqa: E402
+from qa.ingest.files import ingest  # noqa: E402
 
 MODES = [("dense only", "dense", {"rerank": False}), ("BM25 only", "bm25", {"rerank": False}),
          ("hybrid (RRF)", "hybrid", {"rerank": False}),

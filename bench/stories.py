@@ -38,11 +38,11 @@ DATA = ROOT / "bench" / "data" / "stories"
 MULTIHOP = ROOT / "qa" / "evals" / "data" / "multihop-rag"
 
 from qa.config import Settings  # noqa: E402
-from qa.copies import WORD, Copies, band_keys  # noqa: E402
 from qa.dates import day_of  # noqa: E402
-from qa.ingest import ingest, ingest_rows  # noqa: E402
-from qa.store import Store  # noqa: E402
-from qa.stories import article_vectors, group_stories  # noqa: E402
+from qa.index.copies import WORD, Copies, band_keys  # noqa: E402
+from qa.index.store import Store  # noqa: E402
+from qa.ingest.files import ingest, ingest_rows  # noqa: E402
+from qa.news.stories import article_vectors, group_stories  # noqa: E402
 
 COPY_SWEEP = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 STORY_SWEEP = [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75]
@@ -88,7 +88,7 @@ def copy_groups_at(store: Store, threshold: float) -> list[set[str]]:
 
 
 def story_groups_at(store: Store, threshold: float, vectors, rows) -> list[set[str]]:
-    """Stories as qa.stories.stories finds them (its outlet rule too) at another threshold."""
+    """Stories as qa.news.stories.stories finds them (its outlet rule too) at another threshold."""
     s = store.settings.stories.model_copy(update={"story_similarity": threshold})
     source = {r["id"]: r["source"] or r["id"] for r in rows}
     groups = store.copies.group_of([r["id"] for r in rows])
@@ -100,7 +100,7 @@ def fixture_store():
     exp = yaml.safe_load((DATA / "expected.yaml").read_text())
     dev = [json.loads(line) for line in (MULTIHOP / "articles.jsonl").open()]
     store = fresh_store("fixture")
-    ingest([ROOT / "qa" / "seeds", DATA / "fixture.jsonl"], store)
+    ingest([ROOT / "seeds", DATA / "fixture.jsonl"], store)
     ingest_rows([r for r in dev if r["title"] in exp["dev_articles"]], store)
     by_title = {r["title"]: r["id"] for r in store.list_articles()}
     gold_copies = pairs([[by_title[t] for t in g] for g in exp["copies"]])

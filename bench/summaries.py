@@ -8,12 +8,12 @@ the news-carrying sentences are chosen, and the model shortens each to one sente
 - words of the shown summary, and compression: its characters / the article's;
 - duplicates: shown sentences that state what an earlier shown one states (most content words
   shared), counted by this bench's own rule on the shown text;
-- key-fact coverage: share of the article's first five key figures (qa.keyfacts, extracted
+- key-fact coverage: share of the article's first five key figures (qa.news.keyfacts, extracted
   from the text) whose number the shown summary states;
 - supported (judge): share of shown sentences that a judge model, asked separately whether
   the cited passages state the sentence, answers yes to (P(yes) >= 0.5). The judge is the
   small local model (Qwen2.5-Coder-0.5B, `--judge`), not the 1.5B that wrote the summary and
-  whose P(yes) is part of the product's own check (qa/support.py): a metric is not graded by
+  whose P(yes) is part of the product's own check (qa/check/support.py): a metric is not graded by
   the component it measures;
 - seconds per summary, and its ratio to llama.cpp's own time for the same prompts and output
   (the prompts read from a cold cache and the same number of tokens written, directly).
@@ -44,13 +44,14 @@ SHARED = ROOT.parent / "shared" / "data" / "multihop-rag-dev"
 
 from bench import before  # noqa: E402
 from qa import prompts  # noqa: E402
-from qa.cite import content_words, parse_markers, split_answer  # noqa: E402
+from qa.check.cite import content_words  # noqa: E402
+from qa.check.markers import parse_markers, split_answer  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.ingest import SEEDS, ingest  # noqa: E402
+from qa.index.store import Store  # noqa: E402
+from qa.ingest.files import SEEDS, ingest  # noqa: E402
 from qa.llm import local_llama, reset_local_state, yes_probability  # noqa: E402
+from qa.news.summarize import Summary, sized, summarize_article  # noqa: E402
 from qa.numbers import number_values  # noqa: E402
-from qa.store import Store  # noqa: E402
-from qa.summarize import Summary, sized, summarize_article  # noqa: E402
 
 SEED_TARGETS = {"doubling of live facial recognition": ("double",), "1,000+ arrests": ("1,000", "1000"),
                 "£260 million shortfall": ("260",), "Liberty's objection": ("Liberty", "Whelton")}
@@ -61,10 +62,10 @@ BEFORE_DRIVER = r"""
 import json, sys, time
 from pathlib import Path
 from qa.config import Settings
-from qa.ingest import ingest
+from qa.ingest.files import ingest
 from qa.llm import reset_local_state
-from qa.store import Store
-from qa.summarize import summarize_article
+from qa.index.store import Store
+from qa.news.summarize import summarize_article
 
 job = json.load(sys.stdin)
 store = Store(Settings())
@@ -103,7 +104,7 @@ def judged(summary: Summary, judge: Settings) -> float | None:
 
 def calls(settings: Settings, summary: Summary) -> list[tuple[list[dict], str]]:
     """The summary's model calls as (prompt, what it wrote), for llama.cpp alone to repeat."""
-    from qa.summarize import _groups, shorten_messages
+    from qa.news.summarize import _groups, shorten_messages
 
     if settings.summary.select:  # one call a chosen passage, each writing sentence [k]
         sentences, _ = split_answer(summary.draft, len(summary.passages))

@@ -5,7 +5,7 @@
 
 Every question that asks yes or no and whose gold answer is yes or no (MultiHop-RAG's
 comparison and temporal dev queries, answered "Yes"/"True" or "No"; seed and typed suite
-questions whose facts are "yes" or "no") is put to qa.verdict over the evidence qa.answer.ask
+questions whose facts are "yes" or "no") is put to qa.answer.verdict over the evidence qa.answer.ask
 would give the model: the whole question's P(yes) and, for a question joining claims with
 "while" / "whereas" / ";", each claim's. Scores go to evals/verdict-scores.jsonl (with the
 commit), so thresholds can be re-derived without the model.
@@ -30,13 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.answer import gather  # noqa: E402
+from qa.answer.ask import gather  # noqa: E402
+from qa.answer.questions import asks_yes_no  # noqa: E402
+from qa.answer.verdict import scores  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
-from qa.questions import asks_yes_no  # noqa: E402
-from qa.verdict import scores  # noqa: E402
 
 SCORES = ROOT / "evals" / "verdict-scores.jsonl"
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]

@@ -54,7 +54,7 @@ class EvidenceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sentences: bool = Field(
         True, description="Give the model the sentences of the retrieved chunks that bear on the "
-        "question (qa/evidence.py) instead of whole chunks: a third of the prompt, so a third of "
+        "question (qa/answer/evidence.py) instead of whole chunks: a third of the prompt, so a third of "
         "the wait on a CPU.")
     chunks: int = Field(8, ge=1, le=50, description="Retrieved chunks the sentences are chosen from.")
     tokens: int = Field(
@@ -81,12 +81,12 @@ class AnswerSettings(BaseModel):
         "everything below gate_threshold. Tuned end to end on a dev split by bench/gate.py --drafts.")
     verdict: bool = Field(
         True, description="Decide a yes/no question's direct answer by the model's P(yes) over the "
-        "evidence (qa/verdict.py), shown before the reasons are written; off: the word the model "
+        "evidence (qa/answer/verdict.py), shown before the reasons are written; off: the word the model "
         "writes on its 'Answer:' line, shown when a checked reason supports it.")
     polar_threshold: float = Field(
         0.5, ge=0, le=1, description="Least P(yes) to a yes/no question, read from the model's "
         "log-probabilities over the evidence, for the direct answer Yes (No below it); tuned on a "
-        "dev split by bench/verdict.py (qa/verdict.py).")
+        "dev split by bench/verdict.py (qa/answer/verdict.py).")
     polar_parts: bool = Field(
         False, description="A yes/no question joining claims ('..., while ...') is Yes only when "
         "each claim, asked on its own, reaches polar_threshold (off: on the tuning split of "
@@ -101,7 +101,7 @@ class AnswerSettings(BaseModel):
         "the checker changes (evals): every sentence is then shown as the model wrote it.")
     model_check: bool = Field(
         True, description="Ask the model, for each sentence the rules pass, whether its passages "
-        "state it (P(yes) from its log-probabilities, qa/support.py); models whose provider gives "
+        "state it (P(yes) from its log-probabilities, qa/check/support.py); models whose provider gives "
         "no log-probabilities are checked by the rules alone. The local model can't be asked while it "
         "writes, so sentences then appear once the draft is done.")
     support_p_threshold: float = Field(

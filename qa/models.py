@@ -34,7 +34,7 @@ class Chunk(BaseModel):
 
 
 class Copy(BaseModel):
-    """Another article carrying the same text (syndicated copy, light edits; qa/copies.py)."""
+    """Another article carrying the same text (syndicated copy, light edits; qa/index/copies.py)."""
 
     article_id: str
     title: str

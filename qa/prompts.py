@@ -1,13 +1,13 @@
-"""Prompt templates from qa/templates/ (plain text with {placeholders})."""
+"""Prompt templates from the top-level prompts/ folder (plain text with {placeholders}; see
+qa.resources for where an installed qa finds them)."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from qa.models import Passage
+from qa.resources import PROMPTS_DIR
 
-PROMPTS_DIR = Path(__file__).resolve().parent / "templates"
 CHARS_PER_TOKEN = 4  # English news text with Qwen's tokenizer: ~4 characters a token
 PASSAGE_OVERHEAD_TOKENS = 20  # the <passage n= title= source= date=> wrapper
 

@@ -21,7 +21,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "qa" / "seeds"
+SEEDS = ROOT / "seeds"
 MULTIHOP = ROOT / "qa" / "evals" / "data" / "multihop-rag"
 # The local model is assembled once into the project's data dir and shared by all tests.
 MODELS_DIR = ROOT / ".qa" / "models"
@@ -53,8 +53,8 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture(scope="session")
 def seed_store(tmp_path_factory):
     """A store holding the seed articles (read-only for tests)."""
-    from qa.ingest import ingest
-    from qa.store import Store
+    from qa.index.store import Store
+    from qa.ingest.files import ingest
 
     s = make_settings(tmp_path_factory.mktemp("seed") / "data")
     store = Store(s)

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from qa.answer import REFUSAL, ask
+from qa.answer.ask import REFUSAL, ask
 
 from .conftest import FakeLLM
 
@@ -61,7 +61,7 @@ def test_fake_llm_gate_no_refuses_without_generating(seed_store, fake_llm):
 def test_fake_llm_a_refusal_says_what_was_searched_and_lists_the_closest_passages(seed_store, fake_llm):
     """A refusal names how many articles were searched, for what and within which filters, and
     lists each nearest article's best sentence (char-exact), not as a citation."""
-    from qa.filters import Filters
+    from qa.index.filters import Filters
 
     fake_llm.enqueue("no")
     q = "What did the Mayor of London say about facial recognition?"
@@ -265,7 +265,7 @@ def test_fake_llm_direct_answer_comes_first_when_the_claims_support_it(seed_stor
 
 
 def test_a_direct_answer_on_the_same_line_as_the_reasons_is_split_off():
-    from qa.direct import split_direct
+    from qa.answer.direct import split_direct
 
     assert split_direct("Answer: 4 times a week. It is used four times a week [1].") == (
         "4 times a week.", "It is used four times a week [1].")
@@ -289,7 +289,7 @@ def test_fake_llm_a_fragment_is_checked_by_the_rules_not_the_model(seed_store, f
 
 
 def test_a_copied_sentence_needs_no_judge():
-    from qa.support import copied
+    from qa.check.support import copied
 
     cited = ["The pool cost 8 million pounds and has 26 lanes, the council said."]
     assert copied("The pool cost 8 million pounds and has 26 lanes, the council said.", cited)
@@ -300,7 +300,7 @@ def test_a_copied_sentence_needs_no_judge():
 
 def test_fake_llm_a_yes_no_question_is_answered_by_its_p_yes_not_the_sampled_word(seed_store, fake_llm):
     """The direct answer Yes / No comes from the model's P(yes) over the evidence against the
-    tuned threshold (qa.verdict), is handed out before the reasons are written, and stands
+    tuned threshold (qa.answer.verdict), is handed out before the reasons are written, and stands
     only beside a reason that passed its check: without one it is not shown, and the answer
     is a refusal saying why (never a bare "No.")."""
     q = "Has live facial recognition led to arrests?"
@@ -325,7 +325,7 @@ def test_fake_llm_a_yes_no_question_is_answered_by_its_p_yes_not_the_sampled_wor
 
 
 def test_fake_llm_a_question_joining_claims_is_yes_only_when_each_holds(seed_store, fake_llm):
-    from qa.verdict import parts
+    from qa.answer.verdict import parts
 
     q = ("Did the Met say live facial recognition led to more than 1,000 arrests, while Liberty "
          "said the technology should be banned?")
@@ -443,7 +443,7 @@ def test_fake_llm_a_rejected_restatement_gives_way_to_the_passage_sentence_it_re
 
 
 def test_a_score_just_under_its_threshold_does_not_read_as_the_threshold():
-    from qa.cite import against
+    from qa.check.cite import against
 
     assert against("P(yes)", 0.43, 0.5) == "P(yes) 0.43 below 0.50"
     assert against("P(yes)", 0.496, 0.5) == "P(yes) 0.496 below 0.50"  # not "0.50 below 0.50"
@@ -495,7 +495,7 @@ def test_a_gate_floor_above_the_threshold_is_an_error_naming_both(monkeypatch):
 def test_fake_llm_a_follow_up_after_a_refusal_is_rewritten_without_the_refusals_text(seed_store, fake_llm):
     """After a refusal, the rewrite reads the turn as unanswered (not its searched-for text and
     closest passages, which pulled 'and what did they say exactly?' to an earlier topic)."""
-    from qa.answer import standalone_question
+    from qa.answer.followup import standalone_question
 
     refused = f"{REFUSAL} Searched 1 article, for “who criticised the plan”."
     fake_llm.enqueue("What did the critics of the plan say exactly?")

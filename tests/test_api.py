@@ -9,13 +9,13 @@ import sqlite3
 import httpx
 import pytest
 
-from qa.api import build_server, check_binding, create_app
+from qa.api.server import build_server, check_binding, create_app
 from qa.config import Settings
 from qa.errors import QAError
-from qa.ingest import ingest
+from qa.index.store import Store
+from qa.ingest.files import ingest
 from qa.keys import digest
-from qa.service import Service
-from qa.store import Store
+from qa.service.service import Service
 
 from .conftest import SEEDS, FakeLLM, make_settings, serving
 from .test_answer_flow import Q, cite_n

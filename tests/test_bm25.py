@@ -9,11 +9,11 @@ import bm25s
 import numpy as np
 import pytest
 
-from qa import lexicon
-from qa.bm25 import Index, tokenize
-from qa.ingest import ingest
-from qa.retrieve import Filters, search
-from qa.store import Store
+from qa.index import lexicon
+from qa.index.bm25 import Index, tokenize
+from qa.index.retrieve import Filters, search
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import MULTIHOP, make_settings
 

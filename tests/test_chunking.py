@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from qa.chunking import chunk_article, split_sentences
 from qa.config import ChunkingSettings
-from qa.ingest import load_file
+from qa.index.chunking import chunk_article, split_sentences
+from qa.ingest.files import load_file
 
 from .conftest import MULTIHOP, SEEDS
 

@@ -2,10 +2,11 @@
 
 import pytest
 
-from qa.cite import aligned_checks, check_sentences, hard_checks, names_in, render_sentences, split_answer
+from qa.check.cite import aligned_checks, check_sentences, hard_checks, names_in
+from qa.check.markers import render_sentences, split_answer
+from qa.index.retrieve import search
 from qa.models import Sentence
 from qa.numbers import number_values
-from qa.retrieve import search
 
 
 @pytest.mark.parametrize("raw, sentences, dropped", [
@@ -154,7 +155,7 @@ def test_checker_on_seed_claims(seed_store, claim, supported):
     ("Both reports agree (see passages 1 and 2).", "Both reports agree.", [1, 2]),
 ])
 def test_a_citation_written_as_a_noun_leaves_a_whole_sentence(written, clean, ids):
-    from qa.cite import parse_markers
+    from qa.check.markers import parse_markers
 
     text, found, _ = parse_markers(written, 5)
     assert (text, found) == (clean, ids)

@@ -16,7 +16,7 @@ def run(args, data_dir, check=True):
 
 def test_help_is_fast_and_loads_no_heavy_library(tmp_path):
     code = ("import sys, time; t=time.perf_counter(); sys.argv=['qa','--help']\n"
-            "from qa.cli import app\n"
+            "from qa.cli.main import app\n"
             "try: app()\nexcept SystemExit: pass\n"
             "heavy=[m for m in ('torch','chromadb','litellm','gradio','sentence_transformers')"
             " if m in sys.modules]\n"

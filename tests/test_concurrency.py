@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from qa.ingest import ingest
-from qa.store import Store
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import SEEDS, make_settings, running_app
 
@@ -86,7 +86,7 @@ def test_uploads_deletes_and_questions_at_once(tmp_path):
 LOADERS_AT_ONCE = """
 import threading
 from qa.config import Settings
-from qa.embed import get_model
+from qa.index.embed import get_model
 from qa.llm import _litellm
 
 got, errors = {"embed": [], "litellm": []}, []

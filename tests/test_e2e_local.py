@@ -5,8 +5,8 @@ Asserts only what is stable: the facts (numbers, names) and the cited sentence, 
 
 import pytest
 
-from qa.answer import ask
-from qa.cite import split_answer
+from qa.answer.ask import ask
+from qa.check.markers import split_answer
 
 from .conftest import digits_not_in, shown_claims
 
@@ -64,7 +64,7 @@ def test_an_abandoned_stream_does_not_block_the_next_call(seed_store):
 def test_the_gate_probability_separates_answerable_from_unanswerable(seed_store):
     """P(yes) read from the real model's logits: higher where the evidence answers."""
     from qa import prompts
-    from qa.answer import gather
+    from qa.answer.ask import gather
     from qa.llm import yes_probability
 
     s = seed_store.settings
@@ -96,11 +96,11 @@ WIMBLEDON = [
 ])
 def test_the_model_verdict_reads_roles_the_rules_cannot(tmp_path, claim, supported):
     """Every number and name of the wrong claims is in the passages: the rules pass them, and
-    the model's P(yes) (qa.support) is what tells them apart."""
-    from qa.cite import check_sentences
+    the model's P(yes) (qa.check.support) is what tells them apart."""
+    from qa.check.cite import check_sentences
+    from qa.check.support import model_verdicts
     from qa.llm import yes_probability
     from qa.models import Passage
-    from qa.support import model_verdicts
 
     from .conftest import make_settings
 

@@ -4,10 +4,10 @@ import json
 
 import numpy as np
 
-from qa.embed import embed_batch
-from qa.ingest import ingest
-from qa.retrieve import search
-from qa.store import Store
+from qa.index.embed import embed_batch
+from qa.index.retrieve import search
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import make_settings
 

@@ -125,7 +125,7 @@ def test_users_suite_is_large_split_and_each_answer_names_its_supporting_sentenc
 
     suite = load_suite("users")
     assert len(suite.cases) >= 150 and len({c.id for c in suite.cases}) == len(suite.cases)
-    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "qa" / "seeds").glob("*.txt")]
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "seeds").glob("*.txt")]
     texts += [json.loads(line)["text"] for line in
               (suite.corpus_paths()[1]).read_text(encoding="utf-8").splitlines()]
     articles = set()

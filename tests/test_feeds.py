@@ -12,9 +12,9 @@ import time
 import pytest
 
 from qa.errors import QAError
-from qa.feeds import FeedBook, parse_every, poll
-from qa.fetch import FetchError, check_url
-from qa.store import Store
+from qa.index.store import Store
+from qa.ingest.feeds import FeedBook, parse_every, poll
+from qa.ingest.fetch import FetchError, check_url
 
 from .conftest import ROOT, make_settings
 from .feedserver import PAGE_LINE, feed_server, rss2
@@ -135,8 +135,8 @@ def test_every_parses_durations():
         parse_every("soon", 900)
 
 
-POLL = ("import sys; from qa.config import Settings; from qa.feeds import FeedBook, poll; "
-        "from qa.store import Store; s = Settings(); print(poll(FeedBook(s), sys.argv[1], Store(s)))")
+POLL = ("import sys; from qa.config import Settings; from qa.ingest.feeds import FeedBook, poll; "
+        "from qa.index.store import Store; s = Settings(); print(poll(FeedBook(s), sys.argv[1], Store(s)))")
 
 
 def test_poll_state_survives_a_restart_and_a_sigkill_mid_poll(tmp_path):
@@ -178,9 +178,9 @@ def test_poll_state_survives_a_restart_and_a_sigkill_mid_poll(tmp_path):
 def test_feeds_through_the_api_and_the_apps_panel(tmp_path):
     import httpx
 
-    from qa.api import build_server
-    from qa.service import Service
-    from qa.ui_feeds import add_feed, feed_rows
+    from qa.api.server import build_server
+    from qa.service.service import Service
+    from qa.ui.feeds import add_feed, feed_rows
 
     from .conftest import serving
 
@@ -206,7 +206,7 @@ def test_feeds_through_the_api_and_the_apps_panel(tmp_path):
 
 
 def test_due_feeds_are_polled_in_the_background(tmp_path):
-    from qa.service import Service
+    from qa.service.service import Service
 
     settings = make_settings(tmp_path / "data", feeds_allow_private=True)
     service = Service(settings, Store(settings))

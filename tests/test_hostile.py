@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from qa.ingest import ingest
-from qa.store import Store
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import MODELS_DIR, MULTIHOP, ROOT, make_settings
 
@@ -144,7 +144,7 @@ def _files_outside(root, inside):
 
 
 def test_titles_ids_and_upload_names_cannot_escape_the_store(tmp_path):
-    from qa.ingest import ingest_upload
+    from qa.ingest.files import ingest_upload
 
     work = tmp_path / "work"
     work.mkdir()

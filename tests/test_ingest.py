@@ -3,8 +3,8 @@ import json
 import pytest
 
 from qa.errors import BadInput
-from qa.ingest import ingest, load_file, parse_header
-from qa.store import Store
+from qa.index.store import Store
+from qa.ingest.files import ingest, load_file, parse_header
 
 from .conftest import SEEDS, make_settings
 
@@ -50,7 +50,7 @@ def test_plain_text_without_header_is_all_body(tmp_path):
 
 
 def test_reuploading_an_edited_file_replaces_it(settings, tmp_path):
-    from qa.ingest import ingest_upload
+    from qa.ingest.files import ingest_upload
 
     store = Store(settings)
     body = "The council approved the new bridge on Monday after a long debate. " * 5

@@ -4,9 +4,9 @@ follow the instructions, and nothing unsupported is shown."""
 
 import pytest
 
-from qa.answer import ask
-from qa.ingest import ingest
-from qa.store import Store
+from qa.answer.ask import ask
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import digits_not_in, make_settings, shown_claims
 

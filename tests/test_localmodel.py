@@ -39,7 +39,7 @@ def test_the_app_loads_the_model_and_litellm_at_start_not_at_the_first_question(
 import sys
 from pathlib import Path
 from qa.config import Settings
-from qa.service import Service
+from qa.service.service import Service
 service = Service.open(Settings(data_dir=Path({str(tmp_path)!r}), models_dir=Path({str(MODELS_DIR)!r})),
                        seed=False)
 before = [m in sys.modules for m in ("litellm", "llama_cpp")]

@@ -1,5 +1,6 @@
 """`pip install .` (a wheel, not the editable install) gives a working `qa`: prompts, the
-seed article, the eval suites and the MultiHop-RAG data come inside the package."""
+seed article, the eval suites and the MultiHop-RAG data come inside the package (the top-level
+prompts/ and seeds/ mapped into it at build time)."""
 
 import os
 import shutil
@@ -30,10 +31,12 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_carries_what_qa_reads(installed):
     target, env, tmp = installed
-    code = ("import qa, qa.prompts as p, qa.ingest as i; from qa.evals.cases import load_suite\n"
+    code = ("import qa, qa.prompts as p, qa.resources as r; from qa.evals.cases import load_suite\n"
             f"assert qa.__file__.startswith({str(target)!r}), qa.__file__\n"
             "assert p.load('answer') and p.load('system')\n"
-            "assert (i.SEEDS / 'met-police-facial-recognition.txt').is_file()\n"
+            "assert (r.SEEDS_DIR / 'met-police-facial-recognition.txt').is_file()\n"
+            f"assert str(r.PROMPTS_DIR).startswith({str(target)!r}), r.PROMPTS_DIR  # the wheel's own copy\n"
+            f"assert str(r.SEEDS_DIR).startswith({str(target)!r}), r.SEEDS_DIR\n"
             "for name in ('seed', 'multihop', 'multihop40'):\n"
             "    s = load_suite(name); assert s.cases and all(x.exists() for x in s.corpus_paths())\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp, capture_output=True, text=True)

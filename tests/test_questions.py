@@ -1,7 +1,7 @@
 """Question analysis: outlets of the store and days named in a question become slots."""
 
-from qa.filters import Filters
-from qa.questions import slots
+from qa.answer.questions import slots
+from qa.index.filters import Filters
 
 OUTLETS = ["The Verge", "TechCrunch", "The Age", "Wired", "The Roar | Sports Writers Blog",
            "Sporting News", "BBC News - Entertainment & Arts", "OpenVoiceNews U.K."]
@@ -31,7 +31,7 @@ def test_a_slot_keeps_the_callers_filters_and_an_outlet_filter_wins():
 
 
 def test_a_question_asks_yes_or_no_when_its_first_clause_opens_with_an_auxiliary():
-    from qa.questions import asks_yes_no
+    from qa.answer.questions import asks_yes_no
 
     for q in ("Did The Verge report the fine?", "can the police just ban protests?",
               "Between the report of 1 October and the later one, was there a change in tone?",
@@ -44,7 +44,7 @@ def test_a_question_asks_yes_or_no_when_its_first_clause_opens_with_an_auxiliary
 
 
 def test_a_choice_between_two_opposite_words_is_found_and_asked_of_the_first():
-    from qa.questions import choice
+    from qa.answer.questions import choice
 
     c = choice("Has the Met's stance on facial recognition remained consistent or inconsistent?")
     assert (c.first, c.second) == ("consistent", "inconsistent")

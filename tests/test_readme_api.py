@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.api import create_app
-from qa.ingest import ingest
-from qa.service import Service
-from qa.store import Store
+from qa.api.server import create_app
+from qa.index.store import Store
+from qa.ingest.files import ingest
+from qa.service.service import Service
 
 from .conftest import ROOT, SEEDS, make_settings, serving
 

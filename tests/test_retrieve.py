@@ -5,9 +5,9 @@ import json
 import pytest
 
 from qa.dates import dates_in
-from qa.ingest import ingest
-from qa.retrieve import Filters, search
-from qa.store import Store
+from qa.index.retrieve import Filters, search
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import make_settings
 
@@ -88,7 +88,7 @@ def test_dates_in_question():
     (100, 1_000_000, 30, ("ids", 100)),
 ])
 def test_plan_dense(matching, total, n, expected):
-    from qa.retrieve import plan_dense
+    from qa.index.retrieve import plan_dense
 
     assert plan_dense(matching, total, n) == expected
 
@@ -97,8 +97,8 @@ def test_plan_dense(matching, total, n, expected):
                                      Filters(category="weather", until="2023-10-03")])
 def test_filtered_dense_plans_agree(store, filters):
     """Exact id search, over-fetch + post-filter, and Chroma's own `where` find the same chunks."""
-    from qa.embed import embed_one
-    from qa.retrieve import dense_hits
+    from qa.index.embed import embed_one
+    from qa.index.retrieve import dense_hits
 
     qvec = embed_one("harbour storm boats")
     cat = store.catalog()

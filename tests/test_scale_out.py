@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingest import ingest
-from qa.retrieve import search
-from qa.store import Store
+from qa.index.retrieve import search
+from qa.index.store import Store
+from qa.ingest.files import ingest
 
 from .conftest import MODELS_DIR, ROOT, SEEDS, free_port, make_settings
 

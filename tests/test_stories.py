@@ -11,12 +11,13 @@ import httpx
 import pytest
 import yaml
 
-from qa.api import create_app
+from qa.api.server import create_app
 from qa.config import Settings
-from qa.ingest import ingest, ingest_rows
-from qa.retrieve import search
-from qa.service import Service, StoriesRequest, TimelineRequest
-from qa.store import Store
+from qa.index.retrieve import search
+from qa.index.store import Store
+from qa.ingest.files import ingest, ingest_rows
+from qa.service.schemas import StoriesRequest, TimelineRequest
+from qa.service.service import Service
 
 from .conftest import MULTIHOP, ROOT, SEEDS, make_settings, serving
 from .test_cli import run
@@ -75,7 +76,7 @@ def test_retrieval_shows_one_passage_per_copy_group_and_names_the_copies(store):
 
 
 def test_fake_llm_answer_citation_names_the_copies_that_carry_its_quote(store):
-    from qa.answer import ask
+    from qa.answer.ask import ask
 
     from .conftest import FakeLLM
     from .test_answer_flow import cite_n
@@ -203,13 +204,13 @@ def test_cli_and_api_carry_groups_stories_events_and_conflicts(tmp_path):
     ("It has been a whirlwind four days for OpenAI.", "2023-11-21", ""),  # a span, not a date
 ])
 def test_event_dates_are_resolved_against_the_articles_date(sentence, published, expected):
-    from qa.timeline import event_date
+    from qa.news.timeline import event_date
 
     assert event_date(sentence, published)[0] == expected
 
 
 def test_figures_carry_what_they_count_and_their_bound():
-    from qa.disagree import figures_of
+    from qa.news.disagree import figures_of
 
     text = ("The Met revealed more than 1,000 arrests, with 773 resulting in charges. It faces a "
             "£260 million funding shortfall and has about 33,000 officers. Up to 10 vans were used in 2024.")

@@ -4,8 +4,8 @@ map-reduce), and the real model (slow)."""
 
 import pytest
 
-from qa.keyfacts import extract
-from qa.summarize import _groups, choose, resolve_article, sized, summarize_article, summarize_query
+from qa.news.keyfacts import extract
+from qa.news.summarize import _groups, choose, resolve_article, sized, summarize_article, summarize_query
 
 from .conftest import SEEDS, FakeLLM, digits_not_in, shown_claims
 
@@ -118,8 +118,8 @@ def test_fake_llm_each_summary_sentence_is_checked_right_after_it_is_written_aga
 
 
 def test_citation_markers_state_no_key_fact():
-    from qa.keyfacts import KeyFact
-    from qa.summarize import Summary, marked
+    from qa.news.keyfacts import KeyFact
+    from qa.news.summarize import Summary, marked
 
     fact = KeyFact(kind="figure", text="four times a week over two days", article_id="a", start=0,
                    end=1, quote="")
@@ -140,7 +140,7 @@ def test_a_summary_is_as_long_as_a_share_of_its_article_unless_a_length_is_asked
 
 
 def test_a_key_fact_is_stated_by_its_value_or_its_speaker():
-    from qa.keyfacts import KeyFact, stated
+    from qa.news.keyfacts import KeyFact, stated
 
     def fact(kind, text, speaker=""):
         return KeyFact(kind=kind, text=text, speaker=speaker, article_id="a", start=0, end=1, quote=text)
@@ -191,7 +191,7 @@ def test_local_model_summary_of_seed(seed_store):
 
 
 def test_key_figures_are_whole_phrases():
-    from qa.keyfacts import whole_phrase
+    from qa.news.keyfacts import whole_phrase
 
     words = "48 to 63 officers to manage the growing number of protests in the capital".split()
     assert whole_phrase(words) == "48 to 63 officers"
@@ -256,7 +256,8 @@ def test_fake_llm_long_draft_is_cut_to_the_sentences_and_words_asked_for(seed_st
 def test_fake_llm_summary_writes_no_more_than_its_sentences_allow(seed_store, fake_llm):
     """Each shortening call may write three times the words asked of a sentence; asking for a
     length (sentences) decides the number of calls instead of the article's share."""
-    from qa.service import Service, SummarizeRequest
+    from qa.service.schemas import SummarizeRequest
+    from qa.service.service import Service
 
     service = Service(seed_store.settings, seed_store, complete=fake_llm)
     n = len(chosen(seed_store))
@@ -280,7 +281,7 @@ def test_fake_llm_sentence_stopped_mid_way_is_left_out(seed_store, fake_llm):
 
 
 def test_an_unfinished_last_sentence_is_found_as_the_checker_splits_sentences():
-    from qa.cite import finished
+    from qa.check.markers import finished
 
     assert finished("It ran in the U.K. and France [1]. It ran in the U.K. and") == \
         "It ran in the U.K. and France [1]."  # not cut after the abbreviation

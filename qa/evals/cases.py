@@ -11,6 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from qa.resources import SEEDS_DIR
+
 PACKAGE = Path(__file__).resolve().parents[1]  # qa/: the built-in suites' corpus paths start here
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 MULTIHOP_DIR = Path(__file__).resolve().parent / "data" / "multihop-rag"
@@ -49,13 +51,15 @@ class EvalCase(BaseModel):
 class Suite(BaseModel):
     model_config = ConfigDict(extra="forbid")
     suite: str
-    corpus: list[str] = Field(description="Files or folders to ingest first, relative to `root`.")
+    corpus: list[str] = Field(description="Files or folders to ingest first, relative to `root`; "
+                              "\"seeds\" is the seed articles.")
     root: Path = Field(PACKAGE, description="Where corpus paths start: the qa package for the "
                        "built-in suites, the YAML file's folder for others.")
     cases: list[EvalCase]
 
     def corpus_paths(self) -> list[Path]:
-        return [self.root / p for p in self.corpus]
+        """The corpus entries as paths; "seeds" is the seed articles, wherever they live."""
+        return [SEEDS_DIR if p == "seeds" else self.root / p for p in self.corpus]
 
 
 def load_suite(name: str) -> Suite:

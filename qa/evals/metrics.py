@@ -92,7 +92,7 @@ def alce(sentences, passages, texts: dict[str, str], threshold: float) -> tuple[
     recall: share of sentences whose citations together support them;
     precision: share of citations that support their sentence alone, or without which the
     rest no longer do."""
-    from qa.cite import check_sentences
+    from qa.check.cite import check_sentences
     from qa.models import Sentence
 
     def supported(text: str, cites: list[int]) -> bool:

@@ -69,8 +69,8 @@ class RunResult(BaseModel):
 
 def prepare_store(suite: Suite, settings: Settings):
     """The suite's own store under DATA_DIR/evals/SUITE, its corpus ingested (idempotent)."""
-    from qa.ingest import ingest
-    from qa.store import Store
+    from qa.index.store import Store
+    from qa.ingest.files import ingest
 
     s = settings.model_copy(update={"data_dir": settings.data_dir / "evals" / suite.suite,
                                     "models_dir": settings.model_dir})
@@ -81,9 +81,10 @@ def prepare_store(suite: Suite, settings: Settings):
 
 
 def run_case(case: EvalCase, store, settings: Settings, complete=None) -> CaseResult:
-    from qa.answer import ask, standalone_question
-    from qa.cite import is_refusal, split_answer
-    from qa.retrieve import search
+    from qa.answer.ask import ask
+    from qa.answer.followup import standalone_question
+    from qa.check.markers import is_refusal, split_answer
+    from qa.index.retrieve import search
 
     row = CaseResult(id=case.id, question=case.question, question_type=case.question_type,
                      expected_refusal=case.refuse, expects_cite=bool(case.cite), gold_answer=case.answer,

@@ -1,0 +1,207 @@
+"""Answer a question: retrieve, gate, generate with [n] citations, check every sentence."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from qa import prompts
+from qa.answer import evidence, questions
+from qa.answer import verdict as verdicts
+from qa.answer.direct import direct_answer, split_direct
+from qa.answer.draft import Complete, DraftChecker, default_complete
+from qa.answer.refusals import REFUSAL, refusal
+from qa.check.backing import Held, backing, unbacked
+from qa.check.cite import against, citations_of
+from qa.check.markers import render_sentences
+from qa.check.quotes import restated
+from qa.config import Settings
+from qa.index.retrieve import Filters, search
+from qa.index.store import Store
+from qa.models import Answer, Passage, Sentence
+
+# Yes/no questions get a gate worded for them (qa.answer.questions.asks_yes_no): the plain gate
+# answers the question itself ("no") instead of saying whether the passages answer it.
+__all__ = ["REFUSAL", "ask", "gather", "gate", "screen", "write"]
+
+
+def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
+        filters: Filters | None = None, on_sentence: Callable[[Sentence], None] | None = None,
+        on_progress: Callable[[str], None] | None = None) -> Answer:
+    """The checked answer to question, or a refusal when the articles don't hold it.
+
+    `on_sentence` is called with each sentence that will be shown, as soon as the model has
+    written it and it has passed its check: nobody sees an unchecked sentence. A yes/no
+    verdict is handed out just before the first checked, cited sentence that gives its
+    reasons, and not at all without one (qa.check.backing). `on_progress` hears what is being done
+    while nothing can be shown yet."""
+    complete = complete or default_complete()
+    progress = on_progress or (lambda _: None)
+    timings: dict[str, float] = {}
+    usage: dict[str, int] = {}
+    passages, refused = gather(question, settings, store, filters, timings)
+    extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
+
+    def refuse(reason: str, **more) -> Answer:
+        return refusal(question, reason, passages, texts=_texts(store, passages),
+                       n_articles=store.counts()["articles"], filters=filters, **more, **extra)
+
+    if refused:
+        return refuse(refused)
+    progress(f"reading the evidence: {len(passages)} passages from "
+             f"{len({p.article_id for p in passages})} articles")
+    deny, why = screen(question, passages, settings, complete, extra)
+    if deny:
+        return refuse(f"the passages do not answer it ({why})")
+    unsure = why  # the gate's doubt, if any: then only the draft's own checked sentences answer
+    polar = questions.asks_yes_no(question)
+    verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
+    held = Held(verdict, on_sentence)
+    said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
+                                                  held.emit if on_sentence else None, progress, extra)
+    checked = sum(s.kind == "claim" for s in sentences)
+    if checked:
+        timings["check_per_sentence"] = timings["check"] / checked
+    if not checked:
+        return refuse("the model found no answer in the passages" + unbacked(verdict),
+                      rejected=[s for s in sentences if s.kind == "gap"])
+    if unsure and not backing(sentences):
+        return refuse(f"the passages may not answer it ({unsure}) and no sentence of the draft was "
+                      "supported by its citations" + unbacked(verdict), rejected=sentences,
+                      dropped_citations=dropped)
+    if not backing(sentences):
+        quotes = restated(sentences, passages, texts)  # the article's own words, when restated
+        if not quotes:
+            return refuse("no sentence of the draft answer was supported by its citations"
+                          + unbacked(verdict), rejected=sentences, dropped_citations=dropped)
+        sentences, kept = sentences + quotes, kept + quotes
+        for s in quotes:
+            held.emit(s)
+    direct = verdict or direct_answer(said, kept, passages, polar=polar)
+    if said or verdict is not None:
+        sentences.insert(0, direct)
+    text = render_sentences(kept)
+    return Answer(question=question, answer=direct.text.rstrip(".") if direct.shown else "",
+                  text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
+                  sentences=sentences, citations=citations_of(kept, passages, texts),
+                  dropped_citations=dropped, passages=passages, **extra)
+
+
+def _texts(store: Store, passages: list[Passage]) -> dict[str, str]:
+    return {a: store.text(a) for a in {p.article_id for p in passages}}
+
+
+def screen(question: str, passages: list[Passage], settings: Settings, complete: Complete,
+           extra: dict) -> tuple[bool, str]:
+    """The gate's word: (True, why) to refuse, below gate_floor (below gate_threshold when there
+    is no floor); (False, why) when it is unsure, from the floor up to the threshold, and the
+    draft decides; (False, "") when it passes the question or is off."""
+    if not settings.answer.gate:
+        return False, ""
+    t = time.perf_counter()
+    ok, why, p_yes = gate(question, passages, settings, complete, extra["usage"])
+    extra["timings"]["gate"] = time.perf_counter() - t
+    if p_yes is not None:
+        extra["answerable"] = p_yes
+    if ok:
+        return False, ""
+    floor = settings.answer.gate_floor
+    if floor is None or p_yes is None:  # no floor, or only the sampled word: "no" refuses
+        return True, why
+    return (True, against("P(yes)", p_yes, floor)) if p_yes < floor else (False, why)
+
+
+def write(question: str, passages: list[Passage], settings: Settings, store: Store,
+          complete: Complete, on_sentence: Callable[[Sentence], None] | None,
+          progress: Callable[[str], None], extra: dict):
+    """The model's draft answer, each sentence checked as it comes (DraftChecker): (its direct
+    answer, all its sentences, those to show, the articles' texts, citations dropped)."""
+    timings = extra["timings"]
+    checker = DraftChecker(passages, store, settings, complete, on_sentence,
+                           scores_known=extra.get("answerable") is not None)
+    progress("writing the answer; each sentence appears once it has passed its check"
+             + (" (those the model must weigh, once the answer is written)"
+                if checker.wait_for_draft else ""))
+    t = time.perf_counter()
+    draft = ""
+    for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
+                          max_tokens=settings.answer.max_tokens, stream=True, usage=extra["usage"]):
+        draft += piece
+        checker.feed(split_direct(draft)[1])
+    raw = draft.strip()
+    timings["generate"] = time.perf_counter() - t - checker.seconds
+    extra["draft"] = raw
+    said, body = split_direct(raw)
+    sentences, kept, texts, dropped = checker.finish(body)
+    extra["checked_by"] = checker.checked_by
+    timings["check"] = checker.seconds
+    return said, sentences, kept, texts, dropped
+
+
+def polar_verdict(question: str, passages: list[Passage], settings: Settings, complete: Complete,
+                  timings: dict[str, float]) -> Sentence | None:
+    """The direct answer to a yes/no question, decided by the model's P(yes) over the
+    evidence (qa.answer.verdict) as a sentence; None when the model gives no probabilities."""
+    scorer = getattr(complete, "yes_probability", None)
+    if scorer is None or not settings.answer.verdict:
+        return None
+    t = time.perf_counter()
+    v = verdicts.verdict(question, passages, settings, scorer)
+    timings["verdict"] = time.perf_counter() - t
+    if v is None:
+        return None
+    return Sentence(text=f"{v.answer}.", kind="answer", support=v.p_yes,
+                    reason=f"the model's verdict over the passages: {v.reason()}")
+
+
+def gather(question: str, settings: Settings, store: Store, filters: Filters | None = None,
+           timings: dict[str, float] | None = None) -> tuple[list[Passage], str]:
+    """What the model will read for question: (passages, "") or, when nothing retrieved is
+    about it, (the retrieved passages, why it is refused without calling the model)."""
+    timings = {} if timings is None else timings
+    ev = settings.evidence
+    t = time.perf_counter()
+    passages = search(store, question, settings.retrieval, filters=filters,
+                      k=ev.chunks if ev.sentences else None)
+    timings["retrieve"] = time.perf_counter() - t
+    if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
+        return passages, "no passage is about this question"
+    if not ev.sentences:
+        return prompts.within_budget(passages, settings.answer.passage_tokens), ""
+    t = time.perf_counter()
+    passages, required = with_named(question, passages, store, settings, filters)
+    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+    passages = evidence.select(question, passages, texts, ev, settings.embedder, required)
+    timings["evidence"] = time.perf_counter() - t
+    return passages, ""
+
+
+def with_named(question: str, passages: list[Passage], store: Store, settings: Settings,
+               filters: Filters | None) -> tuple[list[Passage], list[str]]:
+    """The passages plus a search of their own for each outlet and day the question names
+    (qa.answer.questions), and the best article of each such search."""
+    found = {p.chunk_id for p in passages}
+    required: list[str] = []
+    for slot in questions.slots(question, list(store.catalog().sources), filters):
+        hits = search(store, question, settings.retrieval, k=3, filters=slot.filters)
+        if hits:
+            required.append(hits[0].article_id)
+        passages = passages + [h for h in hits if h.chunk_id not in found]
+        found |= {h.chunk_id for h in hits}
+    return passages, required
+
+
+def gate(question: str, passages: list[Passage], settings: Settings, complete: Complete,
+         usage: dict) -> tuple[bool, str, float | None]:
+    """Do the passages answer the question? The model's P(yes) against the tuned threshold
+    (see bench/gate.py) when its log-probabilities can be read; otherwise the word it
+    samples. (answerable?, why, P(yes) or None when only the word is known)."""
+    name = "gate_polar" if questions.asks_yes_no(question) else "gate"
+    msgs = prompts.messages(name, passages, question=question.strip())
+    threshold = settings.answer.gate_threshold
+    scorer = getattr(complete, "yes_probability", None)  # a model function may offer one
+    p_yes = scorer(settings, msgs) if scorer else None
+    if p_yes is not None:
+        return p_yes >= threshold, against("P(yes)", p_yes, threshold), p_yes
+    verdict = "".join(complete(settings, msgs, max_tokens=3, usage=usage)).strip()
+    return verdict.lower().startswith("yes"), f"the model said {verdict!r}", None

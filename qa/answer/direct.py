@@ -1,0 +1,70 @@
+"""The direct answer: the draft's "Answer: ..." line, split off the reasons, and shown first
+only when the shown reasons support it."""
+
+from __future__ import annotations
+
+import re
+
+from qa.check.cite import content_words, hard_checks
+from qa.check.markers import is_refusal, parse_markers
+from qa.models import Passage, Sentence
+
+__all__ = ["direct_answer", "same_words", "split_direct"]
+
+_DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
+_FIRST_END = re.compile(r"[.!?](?=\s)")
+_LEAD_MARKS = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+(?:\n|$)")
+
+
+def split_direct(draft: str) -> tuple[str, str]:
+    """("the direct answer", the rest) of a draft that opens with "Answer: ...", as the answer
+    prompt asks: the direct answer ends at the line's end or its first full stop, whichever
+    comes first. ("", draft) when the draft does not open so, or when what follows "Answer:"
+    cites a passage, on its line or on the lines just after it (then it is a claim, to be
+    checked like the rest). While the direct
+    answer is still being written, the rest is empty."""
+    text = draft.lstrip()
+    m = _DIRECT.match(text)
+    if not m:
+        return "", draft
+    rest = text[m.end():]
+    stop = _FIRST_END.search(rest)
+    ends = [i for i in (rest.find("\n"), stop.end() if stop else -1) if i >= 0]
+    if not ends:
+        return rest.strip(), ""
+    line, body = rest[:min(ends)], rest[min(ends):]
+    if "[" in line or "【" in line or _LEAD_MARKS.match(body):
+        return "", rest  # "Answer: 80 officers ... [1]" or "Answer: 80 officers ...\n\n[1] [2]"
+    return line.strip(), body.lstrip()
+
+
+def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool) -> Sentence:
+    """The direct answer as a sentence, shown when the shown claims support it: Yes / No
+    when a claim is supported and the question asks yes or no, a name or number only when
+    the passages those claims cite contain it (numbers by value, names word for word)."""
+    claims = [s for s in kept if s.kind == "claim" and s.supported]
+    text, _, _ = parse_markers(said, len(passages))
+    text = text.strip().rstrip(".")
+    if not text or is_refusal(text):
+        return Sentence(text=text, kind="answer", shown=False, reason="no direct answer")
+    verdict = re.match(r"(yes|no)\b", text, re.IGNORECASE)
+    if verdict and not polar:
+        return Sentence(text=text, kind="answer", shown=False,
+                        reason="a yes/no answer to a question that does not ask yes or no")
+    text = verdict.group(1).capitalize() if verdict else text
+    if any(same_words(text) == same_words(s.text) for s in claims):
+        return Sentence(text=text, kind="answer", shown=False, reason="the same words as a reason shown")
+    cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in
+                     (passages[n - 1] for n in s.citations))
+    problem = None if verdict else hard_checks(text, cited) or (
+        None if content_words(text) & content_words(cited) else "not in the cited passages")
+    if not claims or problem:
+        return Sentence(text=text, kind="answer", supported=False, shown=False,
+                        reason=problem or "no claim supports it")
+    return Sentence(text=f"{text}.", kind="answer", reason="stated in the passages the shown claims "
+                    "cite" if not verdict else "the verdict the shown claims give (not checked by rule)")
+
+
+def same_words(text: str) -> str:
+    """A sentence's words as compared for a repeat: case, spacing and the closing stop aside."""
+    return " ".join(text.lower().rstrip(" .").split())

@@ -1,0 +1,61 @@
+"""The article's own sentence in place of drafted claims that all failed their check.
+
+When no claim of a draft passes its check, the answer would be a refusal, yet the model has
+often only restated a sentence of the passages in words the check cannot pass ("London" for
+"the capital", a qualifier such as "around" dropped, a figure put beside the wrong noun).
+Then the sentence it restated is shown instead, word for word and cited: the user gets what
+the article says rather than "The articles don't say." A passage sentence stands in for a
+claim only when it holds every figure of the claim and most of its content words, so a
+claim that brings a figure of its own, or is mostly about something else, stays rejected.
+"""
+
+from __future__ import annotations
+
+from qa.check.cite import content_words, overlap
+from qa.index.chunking import split_sentences
+from qa.models import Passage, Sentence, Span
+from qa.numbers import number_values
+
+__all__ = ["RESTATED_SHARE", "restated"]
+
+RESTATED_SHARE = 2 / 3  # of a claim's content words that the passage sentence must hold
+
+
+def restated(rejected: list[Sentence], passages: list[Passage], texts: dict[str, str]) -> list[Sentence]:
+    """For each rejected claim, the passage sentence it restates (see the module's notes), as
+    a supported claim cited to its passage; each passage sentence once, in the claims' order."""
+    out: list[Sentence] = []
+    seen: set[tuple[int, int]] = set()
+    for claim in rejected:
+        if claim.kind != "claim" or claim.supported:
+            continue
+        found = _source_of(claim, passages, texts)
+        if found is None or found[:2] in seen:
+            continue
+        seen.add(found[:2])
+        n, start, end = found
+        why = claim.reason.split(";")[0]
+        out.append(Sentence(text=texts[passages[n - 1].article_id][start:end], citations=[n],
+                            spans=[Span(n=n, start=start, end=end)],
+                            reason=f"the passage's own sentence, copied word for word (the model not "
+                                   f"asked), in place of the draft's \"{claim.text[:80]}\" ({why})"))
+    return out
+
+
+def _source_of(claim: Sentence, passages: list[Passage], texts: dict[str, str]
+               ) -> tuple[int, int, int] | None:
+    """(passage number, start, end) of the passage sentence holding every figure of the
+    claim and the largest share (at least RESTATED_SHARE) of its content words; the claim's
+    own citations win a tie."""
+    if len(content_words(claim.text)) < 2:
+        return None  # "200%", "Yes": nothing to match a sentence by
+    figures = number_values(claim.text)
+    found: dict[tuple[int, int, int], float] = {}  # (n, start, end) -> share, in passage order
+    for n, p in enumerate(passages, 1):
+        text = texts[p.article_id]
+        for start, end in split_sentences(text, p.start, p.end) or [(p.start, p.end)]:
+            share = overlap(claim.text, text[start:end])
+            if share >= RESTATED_SHARE and figures <= number_values(text[start:end]):
+                found[(n, start, end)] = share
+    # max keeps the first of equals: the earliest passage and sentence
+    return max(found, key=lambda k: (found[k], k[0] in claim.citations), default=None)

@@ -1,0 +1,52 @@
+"""What the `qa` commands share: options, settings, the service, failing with a message."""
+
+from __future__ import annotations
+
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+from qa.config import Settings
+from qa.errors import QAError, explain
+
+
+def open_store(settings: Settings, seed: bool = True):
+    from qa.ingest.files import open_store as _open
+
+    return _open(settings, seed=seed, notify=lambda m: typer.echo(m, err=True))
+
+
+def _service(settings: Settings, seed: bool = True):
+    """The service the app and the API use too, over settings' store."""
+    from qa.service.service import Service
+
+    return Service(settings, open_store(settings, seed=seed))
+
+
+def _filters(source: str | None, category: str | None, since: str | None, until: str | None):
+    """The --source/--category/--since/--until options as Filters; a bad date is an error."""
+    from pydantic import ValidationError
+
+    from qa.index.filters import Filters
+
+    try:
+        return Filters(source=source, category=category, since=since, until=until)
+    except ValidationError as e:
+        _fail(QAError(explain(e)))
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+KOpt = Annotated[Optional[int], typer.Option("--k", help="Passages to retrieve.")]
+SourceOpt = Annotated[Optional[str], typer.Option(help="Only this outlet, e.g. 'The Verge'.")]
+CategoryOpt = Annotated[Optional[str], typer.Option(help="Only this category.")]
+SinceOpt = Annotated[Optional[str], typer.Option(help="Published on or after YYYY-MM-DD.")]
+UntilOpt = Annotated[Optional[str], typer.Option(help="Published on or before YYYY-MM-DD.")]
+
+
+def _settings(model: str | None = None) -> Settings:
+    s = Settings()
+    return s.model_copy(update={"model": model}) if model else s
+
+
+def _fail(e: Exception) -> NoReturn:
+    typer.secho(f"error: {e}", fg="red", err=True)
+    raise typer.Exit(1)
