@@ -1,11 +1,11 @@
 """Tune the answerability gate's threshold on one split of questions, report it on another.
 
     python bench/gate.py [--write docs/gate.md]              # score every question, then tune
-    python bench/gate.py --scores evals/gate-scores.jsonl [--write docs/gate.md]   # tune only
-    python bench/gate.py --scores evals/gate-scores.jsonl --suites typed     # score one suite more
-    python bench/gate.py --scores evals/gate-scores.jsonl --drafts 0.2      # end to end, see below
+    python bench/gate.py --scores bench/data/gate-scores.jsonl [--write docs/gate.md]   # tune only
+    python bench/gate.py --scores bench/data/gate-scores.jsonl --suites typed     # score one suite more
+    python bench/gate.py --scores bench/data/gate-scores.jsonl --drafts 0.2      # end to end, see below
 
-Scoring writes each question's P(yes), split and label to evals/gate-scores.jsonl (with the
+Scoring writes each question's P(yes), split and label to bench/data/gate-scores.jsonl (with the
 commit it was measured at), so the threshold can be re-derived without the model.
 
 For every question of the seed suite, of the typed suite (questions as people type them) and
@@ -54,7 +54,7 @@ from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
 
-SCORES = ROOT / "evals" / "gate-scores.jsonl"
+SCORES = ROOT / "bench" / "data" / "gate-scores.jsonl"
 SUITES = ("seed", "typed", "multihop")
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 MAX_FALSE_REFUSALS = 0.02  # of the tuning split's answerable questions

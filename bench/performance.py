@@ -57,7 +57,7 @@ def ingest_ratio(lines: list[str], tmp: Path, embedder: str) -> None:
     from qa.index.chunking import chunk_article
     from qa.index.embed import embed_batch
     from qa.index.store import Store
-    from qa.ingest.files import ingest
+    from qa.ingest.add import ingest
 
     settings = Settings(data_dir=tmp / f"ingest-{embedder}", embedder=embedder)
     files = [DATA / "articles.jsonl"]
@@ -228,7 +228,7 @@ def stream_rate(chunks) -> tuple[float, float, int]:
 
 def generation(lines: list[str]) -> None:
     from qa.answer.ask import ask
-    from qa.ingest.files import open_store
+    from qa.ingest.add import open_store
     from qa.llm import _load_llama, complete
     from qa.localmodel import model_path
 

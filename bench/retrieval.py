@@ -31,7 +31,7 @@ from qa.evals import metrics as m  # noqa: E402
 from qa.evals.cases import load_multihop  # noqa: E402
 from qa.index.retrieve import search  # noqa: E402
 from qa.index.store import Store  # noqa: E402
-from qa.ingest.files import ingest  # noqa: E402
+from qa.ingest.add import ingest  # noqa: E402
 
 MODES = [("dense only", "dense", {"rerank": False}), ("BM25 only", "bm25", {"rerank": False}),
          ("hybrid (RRF)", "hybrid", {"rerank": False}),

@@ -41,7 +41,7 @@ from qa.config import Settings  # noqa: E402
 from qa.dates import day_of  # noqa: E402
 from qa.index.copies import WORD, Copies, band_keys  # noqa: E402
 from qa.index.store import Store  # noqa: E402
-from qa.ingest.files import ingest, ingest_rows  # noqa: E402
+from qa.ingest.add import ingest, ingest_rows  # noqa: E402
 from qa.news.stories import article_vectors, group_stories  # noqa: E402
 
 COPY_SWEEP = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]

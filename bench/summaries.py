@@ -48,10 +48,11 @@ from qa.check.cite import content_words  # noqa: E402
 from qa.check.markers import parse_markers, split_answer  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.index.store import Store  # noqa: E402
-from qa.ingest.files import SEEDS, ingest  # noqa: E402
+from qa.ingest.add import ingest  # noqa: E402
 from qa.llm import local_llama, reset_local_state, yes_probability  # noqa: E402
 from qa.news.summarize import Summary, sized, summarize_article  # noqa: E402
 from qa.numbers import number_values  # noqa: E402
+from qa.resources import SEEDS  # noqa: E402
 
 SEED_TARGETS = {"doubling of live facial recognition": ("double",), "1,000+ arrests": ("1,000", "1000"),
                 "£260 million shortfall": ("260",), "Liberty's objection": ("Liberty", "Whelton")}
@@ -62,7 +63,7 @@ BEFORE_DRIVER = r"""
 import json, sys, time
 from pathlib import Path
 from qa.config import Settings
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest  # noqa: E402
 from qa.llm import reset_local_state
 from qa.index.store import Store
 from qa.news.summarize import summarize_article

@@ -1,13 +1,13 @@
 """Tune the yes/no verdict's threshold on one split of questions, report it on another.
 
     python bench/verdict.py [--write docs/verdict.md]               # score, then tune
-    python bench/verdict.py --scores evals/verdict-scores.jsonl [--write docs/verdict.md]
+    python bench/verdict.py --scores bench/data/verdict-scores.jsonl [--write docs/verdict.md]
 
 Every question that asks yes or no and whose gold answer is yes or no (MultiHop-RAG's
 comparison and temporal dev queries, answered "Yes"/"True" or "No"; seed and typed suite
 questions whose facts are "yes" or "no") is put to qa.answer.verdict over the evidence qa.answer.ask
 would give the model: the whole question's P(yes) and, for a question joining claims with
-"while" / "whereas" / ";", each claim's. Scores go to evals/verdict-scores.jsonl (with the
+"while" / "whereas" / ";", each claim's. Scores go to bench/data/verdict-scores.jsonl (with the
 commit), so thresholds can be re-derived without the model.
 
 Split (as bench/gate.py's): tuning = the MultiHop-RAG queries outside the CI subset
@@ -38,7 +38,7 @@ from qa.evals.cases import load_suite  # noqa: E402
 from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
 
-SCORES = ROOT / "evals" / "verdict-scores.jsonl"
+SCORES = ROOT / "bench" / "data" / "verdict-scores.jsonl"
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 YES, NO = {"yes", "true"}, {"no", "false"}
 

@@ -54,7 +54,7 @@ def settings(tmp_path) -> Settings:
 def seed_store(tmp_path_factory):
     """A store holding the seed articles (read-only for tests)."""
     from qa.index.store import Store
-    from qa.ingest.files import ingest
+    from qa.ingest.add import ingest
 
     s = make_settings(tmp_path_factory.mktemp("seed") / "data")
     store = Store(s)

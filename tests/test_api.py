@@ -13,7 +13,7 @@ from qa.api.server import build_server, check_binding, create_app
 from qa.config import Settings
 from qa.errors import QAError
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 from qa.keys import digest
 from qa.service.service import Service
 

@@ -13,7 +13,7 @@ from qa.index import lexicon
 from qa.index.bm25 import Index, tokenize
 from qa.index.retrieve import Filters, search
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import MULTIHOP, make_settings
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import SEEDS, make_settings, running_app
 
@@ -78,7 +78,7 @@ def test_uploads_deletes_and_questions_at_once(tmp_path):
     expected = {"Met Police to Expand Facial Recognition Use as Part of Wider Crime Strategy",
                 *(f"{t} opens new swimming pool" for t in [*TOWNS[4:], "Keswick"])}
     assert sorted(titles) == sorted(expected)  # nothing lost, nothing twice, victims gone
-    assert after.collection.count() == after.counts()["chunks"]
+    assert after.chroma.collection.count() == after.counts()["chunks"]
     keswick = next(r for r in after.list_articles() if r["title"].startswith("Keswick"))
     assert "31 lanes" in after.text(keswick["id"])
 

@@ -7,7 +7,7 @@ import numpy as np
 from qa.index.embed import embed_batch
 from qa.index.retrieve import search
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import make_settings
 
@@ -41,6 +41,6 @@ def test_switching_embedder_reindexes_into_its_own_collection(tmp_path):
     store = Store(int8)
     assert store.counts()["chunks"] == 0  # nothing indexed under the int8 key yet
     store.sync()
-    assert store.counts()["chunks"] == 1 and store.collection.name == f"qa_{int8.index_key()}"
+    assert store.counts()["chunks"] == 1 and store.chroma.collection.name == f"qa_{int8.index_key()}"
     (hit,) = search(store, "harbour storm", int8.retrieval, k=1)
     assert hit.title == "Storm closes harbour" and hit.similarity > 0.5

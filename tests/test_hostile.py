@@ -11,7 +11,7 @@ import time
 import pytest
 
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import MODELS_DIR, MULTIHOP, ROOT, make_settings
 
@@ -72,7 +72,7 @@ def test_hostile_corpus(tmp_path):
     assert "rents rose by 12 percent" in texts["Café owners protest"]
     # every stored article is whole: its chunks cover it and Chroma holds exactly those chunks
     counts = store.counts()
-    assert store.collection.count() == counts["chunks"]
+    assert store.chroma.collection.count() == counts["chunks"]
     for a in store.list_articles():
         assert a["chunks"] >= 1
 
@@ -118,10 +118,10 @@ def test_sigkill_mid_ingest_then_rerun_loses_and_duplicates_nothing(tmp_path):
                    check=True, capture_output=True)
     a, b = Store(make_settings(clean)), Store(make_settings(crashed))
     assert b.counts() == a.counts()
-    assert b.collection.count() == a.collection.count() == a.counts()["chunks"]
-    ids = b.collection.get(include=[])["ids"]
+    assert b.chroma.collection.count() == a.chroma.collection.count() == a.counts()["chunks"]
+    ids = b.chroma.collection.get(include=[])["ids"]
     assert len(ids) == len(set(ids))
-    assert sorted(ids) == sorted(a.collection.get(include=[])["ids"])
+    assert sorted(ids) == sorted(a.chroma.collection.get(include=[])["ids"])
     assert [r["id"] for r in b.list_articles()] == [r["id"] for r in a.list_articles()]
     for query in ("Google antitrust trial", "Taylor Swift", "interest rates", "Sam Altman OpenAI"):
         hits = a.bm25_search(query, 50)
@@ -144,7 +144,7 @@ def _files_outside(root, inside):
 
 
 def test_titles_ids_and_upload_names_cannot_escape_the_store(tmp_path):
-    from qa.ingest.files import ingest_upload
+    from qa.ingest.add import ingest_upload
 
     work = tmp_path / "work"
     work.mkdir()

@@ -4,7 +4,8 @@ import pytest
 
 from qa.errors import BadInput
 from qa.index.store import Store
-from qa.ingest.files import ingest, load_file, parse_header
+from qa.ingest.add import ingest
+from qa.ingest.files import load_file, parse_header
 
 from .conftest import SEEDS, make_settings
 
@@ -50,7 +51,7 @@ def test_plain_text_without_header_is_all_body(tmp_path):
 
 
 def test_reuploading_an_edited_file_replaces_it(settings, tmp_path):
-    from qa.ingest.files import ingest_upload
+    from qa.ingest.add import ingest_upload
 
     store = Store(settings)
     body = "The council approved the new bridge on Monday after a long debate. " * 5
@@ -78,7 +79,7 @@ def test_ingest_is_idempotent_and_replaces_changed_articles(settings, tmp_path):
     third = ingest([f], store)
     assert third.replaced == ["Bridge Approved"]
     assert store.counts() == {"articles": 1, "chunks": first.chunks}
-    assert store.collection.count() == first.chunks  # old vectors are gone
+    assert store.chroma.collection.count() == first.chunks  # old vectors are gone
     (row,) = store.list_articles()
     assert "Tuesday" in store.text(row["id"])
 
@@ -130,8 +131,8 @@ def test_changed_chunking_reindexes_into_a_new_collection(tmp_path):
     assert store2.counts()["chunks"] == 0
     store2.sync()
     n2 = store2.counts()["chunks"]
-    assert n2 > n1 and store2.collection.count() == n2
-    assert store2.collection.name != store.collection.name
+    assert n2 > n1 and store2.chroma.collection.count() == n2
+    assert store2.chroma.collection.name != store.chroma.collection.name
 
 
 def test_batched_ingest_equals_one_by_one(tmp_path):
@@ -150,7 +151,7 @@ def test_batched_ingest_equals_one_by_one(tmp_path):
         assert (len(r.added), len(r.replaced), len(r.skipped), r.errors) == (60, 1, 1, [])
     a, b = Store(one), Store(big)
     assert a.counts() == b.counts() and a.counts()["articles"] == 60
-    assert a.collection.count() == b.collection.count() == a.counts()["chunks"]  # no orphans
+    assert a.chroma.collection.count() == b.chroma.collection.count() == a.counts()["chunks"]  # no orphans
     assert sorted(x["title"] for x in a.list_articles()) == sorted(x["title"] for x in b.list_articles())
     (eleven,) = [x for x in a.list_articles() if x["title"] == "Story 11"]
     assert eleven["chars"] == len(rows[-1]["text"].strip())

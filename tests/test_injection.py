@@ -6,7 +6,7 @@ import pytest
 
 from qa.answer.ask import ask
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import digits_not_in, make_settings, shown_claims
 

@@ -13,7 +13,7 @@ import pytest
 
 from qa.api.server import create_app
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 from qa.service.service import Service
 
 from .conftest import ROOT, SEEDS, make_settings, serving

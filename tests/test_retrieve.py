@@ -7,7 +7,7 @@ import pytest
 from qa.dates import dates_in
 from qa.index.retrieve import Filters, search
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import make_settings
 

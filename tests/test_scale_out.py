@@ -15,7 +15,7 @@ import pytest
 
 from qa.index.retrieve import search
 from qa.index.store import Store
-from qa.ingest.files import ingest
+from qa.ingest.add import ingest
 
 from .conftest import MODELS_DIR, ROOT, SEEDS, free_port, make_settings
 
@@ -57,7 +57,7 @@ def test_chroma_server_store_ingest_and_search(chroma_url, tmp_path):
     store = Store(settings)
     report = ingest([SEEDS], store)
     assert len(report.added) == 1
-    assert store.collection.count() == store.counts()["chunks"]
+    assert store.chroma.collection.count() == store.counts()["chunks"]
     hits = search(store, "How many arrests?", settings.retrieval, k=3)
     assert any("1,000 arrests" in h.text for h in hits)
     assert not (tmp_path / "data" / "chroma").exists()  # vectors went to the server

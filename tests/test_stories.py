@@ -15,7 +15,7 @@ from qa.api.server import create_app
 from qa.config import Settings
 from qa.index.retrieve import search
 from qa.index.store import Store
-from qa.ingest.files import ingest, ingest_rows
+from qa.ingest.add import ingest, ingest_rows
 from qa.service.schemas import StoriesRequest, TimelineRequest
 from qa.service.service import Service
 

@@ -17,15 +17,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 
 from qa import keys
 from qa.api import chat
-from qa.errors import ModelError, NotFound, QAError, explain
+from qa.api.errors import ApiError, add_error_handlers, require_key
+from qa.errors import QAError
 from qa.ingest.feeds import Feed, PollReport
 from qa.models import Answer, IngestReport
 from qa.news.stories import Story
@@ -70,67 +69,6 @@ class FeedBody(BaseModel):
 
 class PollBody(BaseModel):
     url: str | None = Field(None, description="One feed; default every feed.")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error",
-                 code: str | None = None, param: str | None = None):
-        super().__init__(message)
-        self.status, self.kind, self.code, self.param = status, kind, code, param
-
-
-def error_response(status: int, message: str, kind: str = "invalid_request_error",
-                   code: str | None = None, param: str | None = None) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _status(e: QAError) -> int:
-    return 404 if isinstance(e, NotFound) else 503 if isinstance(e, ModelError) else 400
-
-
-def add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(_: Request, e: ApiError):
-        return error_response(e.status, str(e), e.kind, e.code, e.param)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, e: RequestValidationError):
-        return error_response(422, explain(e))
-
-    @app.exception_handler(ValidationError)
-    async def _invalid_inner(_: Request, e: ValidationError):
-        return error_response(422, explain(e))
-
-    @app.exception_handler(QAError)
-    async def _qa(_: Request, e: QAError):
-        return error_response(_status(e), str(e), "server_error" if isinstance(e, ModelError)
-                              else "invalid_request_error")
-
-    @app.exception_handler(HTTPException)
-    async def _http(_: Request, e: HTTPException):
-        return error_response(e.status_code, str(e.detail))
-
-
-def require_key(service: Service):
-    """A dependency: the Bearer token must be one of QA_API_KEYS (when any are set)."""
-    wanted = keys.load(service.settings.api_keys)
-
-    def check(request: Request) -> str | None:
-        if not wanted:
-            return None
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "no API key: send 'Authorization: Bearer KEY' (a key of QA_API_KEYS)",
-                           "authentication_error", "missing_api_key")
-        name = keys.owner(token.strip(), wanted)
-        if name is None:
-            raise ApiError(401, "the API key is not valid (not one of QA_API_KEYS)",
-                           "authentication_error", "invalid_api_key")
-        return name
-
-    return check
 
 
 def create_app(service: Service) -> FastAPI:

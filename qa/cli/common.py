@@ -11,7 +11,7 @@ from qa.errors import QAError, explain
 
 
 def open_store(settings: Settings, seed: bool = True):
-    from qa.ingest.files import open_store as _open
+    from qa.ingest.add import open_store as _open
 
     return _open(settings, seed=seed, notify=lambda m: typer.echo(m, err=True))
 

@@ -23,6 +23,7 @@ from qa.cli.common import (  # noqa: E402
     _service,
     _settings,
 )
+from qa.cli.render import echo_sentence, print_answer
 from qa.config import Settings
 from qa.errors import QAError, explain
 
@@ -87,77 +88,19 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
         for q in questions:
             req = AskRequest(question=q or "", filters=filters, policy="flag" if flag else None)
             streamed: list[str] = []  # the kinds of the sentences printed as they came
-            ans = service.ask(req, on_sentence=None if json_out else partial(_echo_sentence, streamed))
+            ans = service.ask(req, on_sentence=None if json_out else partial(echo_sentence, streamed))
             if json_out:
                 typer.echo(ans.model_dump_json(exclude={"passages"}))
             else:
-                _print_answer(ans, streamed=True, answer_streamed="answer" in streamed)
+                print_answer(ans, streamed=True, answer_streamed="answer" in streamed)
     except QAError as e:
         _fail(e)
-
-
-def _echo_sentence(streamed: list[str], s) -> None:
-    """A checked sentence, printed as soon as it has passed its check (its kind noted)."""
-    streamed.append(s.kind)
-    typer.secho(_sentence_line(s), fg=None if s.supported else "red")
-
-
-def _sentence_line(s) -> str:
-    if s.kind == "answer":
-        return f"Answer: {s.text}"
-    if s.kind == "gap":
-        return f"· {s.text}"
-    return f"{'✓' if s.supported else '✗'} {s.text} {''.join(f'[{n}]' for n in s.citations)}"
 
 
 def _read_lines(path: Path) -> list[str]:
     if not path.is_file():
         _fail(QAError(f"{path}: no such file"))
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-
-
-def _print_answer(ans, streamed: bool = False, answer_streamed: bool = False) -> None:
-    """The answer (its shown sentences unless they were streamed already), the sentences the
-    check removed with why, and the sources."""
-    from qa.check.support import describe
-    from qa.models import Answer
-
-    if ans.refused:
-        typer.secho(ans.text, bold=True)
-        if ans.sentences:
-            typer.secho(f"({ans.sentences[0].reason})", dim=True)
-        for s in ans.sentences[1:]:
-            typer.secho(f"  ✗ rejected: {s.text}  ({s.reason})", dim=True)
-        if getattr(ans, "closest", None):
-            typer.echo("\nClosest passages (none answers it):")
-            _print_sources(ans.closest)
-        return
-    if streamed and not answer_streamed and isinstance(ans, Answer) and ans.answer:
-        typer.secho(f"Answer: {ans.answer}", bold=True)
-    for s in ans.sentences:
-        if s.shown and not streamed:
-            typer.secho(_sentence_line(s), fg=None if s.supported else "red")
-        if s.shown and not s.supported:
-            typer.secho(f"    unsupported: {s.reason}", dim=True)
-        elif not s.shown:  # a supported sentence is hidden by a limit (a summary's length, a repeat)
-            label = "hidden" if s.supported else "removed by the check"
-            typer.secho(f"  ✗ {label}: {s.text}  ({s.reason})", dim=True)
-    typer.echo("\nSources:")
-    _print_sources(ans.citations)
-    if ans.checked_by:
-        typer.secho(f"({describe(ans.checked_by)})", dim=True)
-    if getattr(ans, "dropped_citations", 0):
-        typer.secho(f"({ans.dropped_citations} citation(s) to passages that do not exist were dropped)",
-                    dim=True)
-
-
-def _print_sources(citations) -> None:
-    for c in citations:
-        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
-                   f" (chars {c.start}-{c.end})")
-        typer.secho(f"    “{c.quote}”", dim=True)
-        if c.also_in:
-            typer.secho(f"    also in: {', '.join(x.source or x.title for x in c.also_in)}", dim=True)
 
 
 @app.command()
@@ -197,7 +140,7 @@ def summarize(
         typer.echo(summary.model_dump_json(exclude={"passages"}))
         return
     typer.secho(summary.subject, bold=True)
-    _print_answer(summary)
+    print_answer(summary)
     if summary.key_facts:
         typer.echo(f"\nKey facts (✓ stated in the summary: {summary.facts_stated()} of "
                    f"{len(summary.key_facts)}):")
@@ -280,84 +223,6 @@ def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa l
     typer.echo(f"deleted {article_id}")
 
 
-@app.command("eval")
-def run_eval(
-    suite: Annotated[str, typer.Argument(help="seed (evals/seed.yaml), multihop, or a YAML path.")] = "seed",
-    model: Annotated[Optional[list[str]], typer.Option(help="litellm model id; repeat to compare.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Run JSON path (.html beside it).")] = None,
-    baseline: Annotated[Optional[Path], typer.Option(help="Fail (exit 1) on regression against it.")] = None,
-    update_baseline: Annotated[bool, typer.Option(help="Write this run as the new baseline.")] = False,
-    tolerance: Annotated[float, typer.Option(help="Allowed drop of a metric.")] = 0.05,
-    limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,
-    write: Annotated[Optional[Path], typer.Option(
-        help="Also write the metrics table, with its provenance line, into this markdown file "
-        "(its figure block for this command is replaced).")] = None,
-):
-    """Run an eval suite: answers, refusals, citations, retrieval, latency; report and gate."""
-    import time as _time
-
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from qa.evals.cases import load_suite
-    from qa.evals.report import table_rows, write_html
-    from qa.evals.run import broken_promises, compare, load_run, run_suite
-
-    console = Console(stderr=True)
-    if baseline and not baseline.is_file() and not update_baseline:
-        _fail(QAError(f"baseline {baseline} does not exist: give the path of a committed run, or "
-                      "add --update-baseline to write this run there"))
-    try:
-        spec = load_suite(suite)
-        base = load_run(baseline) if baseline and not update_baseline else None
-        runs = []
-        for m in model or [Settings().model]:
-            settings = _settings(m)
-            n = len(spec.cases[:limit])
-            with console.status(f"{spec.suite} on {m}: 0/{n}") as status:
-                done: list = []
-
-                def tick(row, status=status, done=done, n=n, m=m):
-                    done.append(row)
-                    mark = "pass" if row.passed else ("ERROR" if row.error else "fail")
-                    said = row.error.splitlines()[0] if row.error else repr(row.answer[:90])
-                    console.print(f"  {mark:>5} {row.id}: {said}", highlight=False)
-                    status.update(f"{spec.suite} on {m}: {len(done)}/{n}")
-
-                runs.append(run_suite(spec, settings, limit=limit, progress=tick))
-    except QAError as e:
-        _fail(e)
-    problems = broken_promises(runs[0]) + (compare(runs[0], base, tolerance) if base else [])
-    table = Table(title=f"qa eval {spec.suite}")
-    head, *rows = table_rows(runs, base)
-    for h in head:
-        table.add_column(h)
-    for r in rows:
-        table.add_row(*map(escape, r))
-    Console().print(table)
-    out = out or Path("runs") / f"{spec.suite}-{_time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for i, run in enumerate(runs):
-        target = out if i == 0 else out.with_name(f"{out.stem}-{i}{out.suffix}")
-        target.write_text(run.model_dump_json(indent=1), encoding="utf-8")
-    report = write_html(runs, base, out.with_suffix(".html"), problems)
-    typer.echo(f"run: {out}\nreport: {report}")
-    if write:
-        from qa.evals.report import write_markdown
-
-        write_markdown(runs, base, write, command=" ".join(["qa", *sys.argv[1:]]))
-        typer.echo(f"figures written: {write}")
-    if update_baseline:
-        target = baseline or Path("evals") / f"baseline-{spec.suite}.json"
-        target.write_text(runs[0].model_dump_json(indent=1), encoding="utf-8")
-        typer.echo(f"baseline written: {target}")
-    if problems:
-        for p in problems:
-            typer.secho(f"REGRESSION: {p}", fg="red", err=True)
-        raise typer.Exit(1)
-
-
 @app.command()
 def serve():
     """Serve the browser app at / and the HTTP API at /v1 (docs at /docs) on one port
@@ -370,9 +235,11 @@ def serve():
         _fail(e)
 
 
+from qa.cli.evals import run_eval  # noqa: E402
 from qa.cli.feeds import feeds_app  # noqa: E402
 from qa.cli.stories import stories, timeline  # noqa: E402
 
+app.command("eval")(run_eval)
 app.add_typer(feeds_app, name="feeds")
 app.command()(stories)
 app.command()(timeline)
@@ -394,7 +261,3 @@ def new_key(name: Annotated[str, typer.Argument(help="Who the key is for, e.g. '
     key = make()
     typer.echo(f"key: {key}")
     typer.echo(f"line for the QA_API_KEYS file: {name.strip()}:sha256:{digest(key)}")
-
-
-if __name__ == "__main__":
-    app()

@@ -70,7 +70,7 @@ class RunResult(BaseModel):
 def prepare_store(suite: Suite, settings: Settings):
     """The suite's own store under DATA_DIR/evals/SUITE, its corpus ingested (idempotent)."""
     from qa.index.store import Store
-    from qa.ingest.files import ingest
+    from qa.ingest.add import ingest
 
     s = settings.model_copy(update={"data_dir": settings.data_dir / "evals" / suite.suite,
                                     "models_dir": settings.model_dir})

@@ -29,8 +29,9 @@ from pydantic import BaseModel, Field
 
 from qa.config import Settings
 from qa.errors import BadInput, NotFound, QAError
+from qa.ingest.add import store_articles
 from qa.ingest.fetch import FetchError, check_url, fetch
-from qa.ingest.files import clean_text, decode, make_article, store_articles
+from qa.ingest.files import clean_text, decode, make_article
 from qa.models import Article
 
 __all__ = ["Feed", "FeedBook", "PollReport", "parse_every", "poll", "poll_due"]

@@ -11,7 +11,6 @@ are taken from the article text itself, so they are exact by construction.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from pydantic import BaseModel, Field
 from qa import prompts
 from qa.answer import evidence
 from qa.answer.draft import DraftChecker, default_complete
-from qa.check.cite import citations_of, content_words
+from qa.check.cite import citations_of
 from qa.check.markers import ENDED, finished, parse_markers, render_sentences
 from qa.config import Settings, SummarySettings
 from qa.errors import NotFound
@@ -29,7 +28,7 @@ from qa.index.retrieve import Filters, search
 from qa.index.store import Store
 from qa.models import Citation, Passage, Sentence
 from qa.news.keyfacts import KeyFact, extract, stated
-from qa.numbers import number_values
+from qa.news.picking import drop_repeats, newsworthy, pick
 
 Complete = Callable[..., Iterator[str]]
 
@@ -120,18 +119,6 @@ def marked(facts: list[KeyFact], summary: Summary) -> list[KeyFact]:
     return [f.model_copy(update={"in_summary": stated(f, text)}) for f in facts]
 
 
-# Who said what, and how people reacted: a news summary gives the reaction after the news.
-_SPEECH = re.compile(r"[\"“”]|\b(said|says|told|warned|added|according to|concerns?|concerned|"
-                     r"critici[sz]\w*|condemn\w*|oppos\w*|objected|objections?|welcomed|praised)\b",
-                     re.IGNORECASE)
-
-
-def newsworthy(sentence: str) -> float:
-    """What a summary prefers beside relevance to the subject: figures, and quotations and
-    reactions."""
-    return 0.2 * bool(number_values(sentence)) + 0.2 * bool(_SPEECH.search(sentence))
-
-
 WORDS_PER_SENTENCE = 16  # a short news sentence, for the number of sentences of a sized summary
 MIN_SENTENCES = 3  # the news, a consequence, a reaction: the least a sized summary has
 REDUNDANCY = 0.5  # score a sentence loses per unit of cosine to the closest one already chosen
@@ -179,45 +166,6 @@ def choose(subject: str, passages: list[Passage], store: Store, settings: Settin
             break
         chosen, out = grown, grown_out
     return out
-
-
-def drop_repeats(kept: list[Sentence], threshold: float = 0.6) -> list[Sentence]:
-    """Sentences that state what an earlier shown one states (most of their content words
-    are its) are hidden, with the reason."""
-    out: list[Sentence] = []
-    for s in kept:
-        words = content_words(s.text)
-        twin = next((i for i, o in enumerate(out, 1) if words and len(words & content_words(o.text))
-                     / len(words | content_words(o.text)) >= threshold), None)
-        if twin is not None and s.kind == "claim":
-            s.shown, s.reason = False, f"repeats sentence {twin} of the summary"
-            continue
-        out.append(s)
-    return out
-
-
-def _words(s: Sentence) -> int:
-    """Words of the sentence as shown, its citation markers ("[1][3]") counting as one."""
-    return len(s.text.split()) + bool(s.citations)
-
-
-def pick(kept: list[Sentence], n: int, max_words: int) -> list[Sentence]:
-    """The first n claims in the order the model wrote them (it is told to lead with the news)
-    that fit max_words together: the lead always stays; a later sentence that would overrun
-    the words is skipped for a shorter one after it. The others are hidden with the reason."""
-    claims = [s for s in kept if s.kind == "claim" and s.supported]
-    chosen = claims[:1]
-    words = sum(map(_words, chosen))
-    for s in claims[1:]:
-        if len(chosen) < n and words + _words(s) <= max_words:
-            chosen.append(s)
-            words += _words(s)
-            continue
-        s.shown = False
-        s.reason = (f"beyond the {n} sentences asked for" if len(chosen) >= n
-                    else f"would take the summary past {max_words} words")
-    picked = {id(s) for s in chosen}
-    return [s for s in kept if id(s) in picked or s.kind != "claim" or not s.supported]
 
 
 def _groups(passages: list[Passage], budget_tokens: int) -> list[list[int]]:

@@ -69,7 +69,7 @@ class Service:
     def open(cls, settings: Settings, seed: bool = True, notify: Callable[[str], None] | None = None,
              complete: Callable | None = None) -> Service:
         """The service over settings' store, with the seed articles when the store is empty."""
-        from qa.ingest.files import open_store
+        from qa.ingest.add import open_store
 
         return cls(settings, open_store(settings, seed=seed, notify=notify), complete)
 
@@ -167,7 +167,7 @@ class Service:
     def add_files(self, files: list[tuple[str, Path]]) -> IngestReport:
         """Uploaded files (name as the client gave it, where it was saved), each kept as
         DATA_DIR/uploads/NAME and ingested; the reports merged."""
-        from qa.ingest.files import ingest_upload
+        from qa.ingest.add import ingest_upload
 
         report = IngestReport()
         for name, path in files:
@@ -180,7 +180,7 @@ class Service:
 
     def add_paths(self, paths: list[Path], progress: Callable | None = None) -> IngestReport:
         """Files and folders on this machine (the CLI's `qa ingest`)."""
-        from qa.ingest.files import ingest
+        from qa.ingest.add import ingest
 
         with self.lock:  # ingest lists every file first: a missing path fails before anything is stored
             return ingest(paths, self.store, progress=progress)
@@ -188,7 +188,7 @@ class Service:
     def add_articles(self, rows: list[dict], origin: str = "api") -> IngestReport:
         """Articles as JSON objects (title and text required; source, author, category,
         published_at, url optional)."""
-        from qa.ingest.files import ingest_rows
+        from qa.ingest.add import ingest_rows
 
         with self.lock:
             return ingest_rows(rows, self.store, origin)
