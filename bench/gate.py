@@ -21,7 +21,7 @@ questions at even positions; report = `multihop40` + the seed and typed question
 
 The gate need not be the last word: with a floor (QA_ANSWER__GATE_FLOOR), a question scored
 from the floor up to the threshold is drafted, and answered only if a sentence of the draft
-itself passes its check (qa.answer.screen). `--drafts LOW` runs the whole pipeline in that
+itself passes its check (qa.answer.ask.screen). `--drafts LOW` runs the whole pipeline in that
 unsure mode (qa.evals.run.run_case) for every question whose P(yes) is in [LOW, threshold) and
 keeps whether it refused; floors in that range are then judged end to end (refused = P(yes)
 below the floor, or below the threshold and the draft refused). The floor's objective: the

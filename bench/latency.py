@@ -5,7 +5,7 @@
 For each question (the seed suite's answerable ones, then MultiHop-RAG dev queries, each asked
 once), the local model's prompt cache is emptied first, then `qa.answer.ask` runs as the app
 runs it (litellm imported and the model loaded before the first is timed, as the app does at
-start: qa.service.Service.warm). Printed per question: the prompt tokens of the answer call
+start: qa.service.service.Service.warm). Printed per question: the prompt tokens of the answer call
 (the gate's prompt is the same prefix), the seconds to the first shown (checked) sentence,
 the total, and the ratio of qa's total to llama.cpp's own time for the same prompt and
 output: the answer prompt read once from a cold cache and the same number of tokens
