@@ -25,6 +25,7 @@ from qa.numbers import number_values
     ("A [1].\n[2]", [("A.", [1, 2])], 0),                       # bare marker line
     ("In 2023 (2023) it grew [1].", [("In 2023 (2023) it grew.", [1])], 0),
     ("A [0] [5] [2].", [("A.", [2])], 2),
+    ("A [2].\n\n[3]\n\n[", [("A.", [2, 3])], 0),              # cut off in a marker: no "[" sentence
 ])
 def test_parse_citations(raw, sentences, dropped):
     got, n_dropped = split_answer(raw, 4)

@@ -78,8 +78,8 @@ def split_answer(text: str, n_passages: int) -> tuple[list[Sentence], int]:
     for start, end in split_sentences(text):
         clean, ids, d = parse_markers(text[start:end], n_passages)
         dropped += d
-        if not clean.strip(" .,;:"):
-            if ids and sentences:  # a bare "[2]." line belongs to the sentence before
+        if not re.search(r"\w", clean):  # no word: a bare "[2]." line, or a draft cut off at "["
+            if ids and sentences:  # its markers belong to the sentence before
                 sentences[-1].citations += [i for i in ids if i not in sentences[-1].citations]
             continue
         sentences.append(Sentence(text=clean, citations=ids))
