@@ -51,3 +51,35 @@ def test_qa_eval_runs_from_the_wheel(installed):
                          timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "pass_rate" in out.stdout and (tmp / "run.json").is_file()
+
+
+def test_qa_serve_from_the_wheel_serves_the_seed_article(installed):
+    """`qa serve` from the installed wheel (no checkout beside it): the app answers at / and the
+    API's health counts the seed article, read from the wheel's own seeds."""
+    import json
+    import time
+    import urllib.request
+
+    from .conftest import free_port
+
+    target, env, tmp = installed
+    port = free_port()
+    log = (tmp / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=tmp, stdout=log,
+                            stderr=subprocess.STDOUT, env={**env, "QA_PORT": str(port),
+                                                          "QA_DATA_DIR": str(tmp / "serve-data")})
+    try:
+        health, t = None, time.perf_counter()
+        while health is None and time.perf_counter() - t < 300:
+            assert proc.poll() is None, (tmp / "serve.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=5) as r:
+                    health = json.load(r)
+            except OSError:
+                time.sleep(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert page.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert health and health["articles"] == 1 and health["chunks"] > 0, health
