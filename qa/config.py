@@ -91,6 +91,11 @@ class AnswerSettings(BaseModel):
         False, description="A yes/no question joining claims ('..., while ...') is Yes only when "
         "each claim, asked on its own, reaches polar_threshold (off: on the tuning split of "
         "bench/verdict.py the whole question's P(yes) decided better).")
+    compose: bool = Field(
+        True, description="Answer a comparison across outlets ('did A and B both report X?', "
+        "'does A say X, while B says Y?') or an ordering ('was A's report on X before B's on Y?', "
+        "'which came first ...?') from its parts: each looked for in the outlet it names and cited, "
+        "the verdict drawn in code (qa/answer/compose.py); off: asked of the model whole.")
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
     passage_tokens: int = Field(
         1200, ge=100, description="Most passage tokens (estimated) given to the model per question; "

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 
 from qa import prompts
-from qa.answer import evidence, questions
+from qa.answer import evidence, parts, questions
 from qa.answer import verdict as verdicts
+from qa.answer.compose import compose
 from qa.answer.direct import direct_answer, split_direct
 from qa.answer.draft import Complete, DraftChecker, default_complete
 from qa.answer.refusals import REFUSAL, refusal
@@ -34,13 +35,14 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     written it and it has passed its check: nobody sees an unchecked sentence. A yes/no
     verdict is handed out just before the first checked, cited sentence that gives its
     reasons, and not at all without one (qa.check.backing). `on_progress` hears what is being done
-    while nothing can be shown yet."""
+    while nothing can be shown yet. A comparison or ordering is composed from its parts."""
     complete = complete or default_complete()
     progress = on_progress or (lambda _: None)
     timings: dict[str, float] = {}
-    usage: dict[str, int] = {}
+    extra: dict = {"model": settings.model, "timings": timings, "usage": {}}
+    if composed := composed_answer(question, settings, store, complete, filters, on_sentence, extra):
+        return composed
     passages, refused = gather(question, settings, store, filters, timings)
-    extra: dict = {"model": settings.model, "timings": timings, "usage": usage}
 
     def refuse(reason: str, **more) -> Answer:
         return refusal(question, reason, passages, texts=_texts(store, passages),
@@ -53,8 +55,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     deny, why = screen(question, passages, settings, complete, extra)
     if deny:
         return refuse(f"the passages do not answer it ({why})")
-    unsure = why  # the gate's doubt, if any: then only the draft's own checked sentences answer
-    polar = questions.asks_yes_no(question)
+    unsure, polar = why, questions.asks_yes_no(question)  # unsure: only the draft's checked sentences answer
     verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
     held = Held(verdict, on_sentence)
     said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
@@ -85,6 +86,21 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                   text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
                   sentences=sentences, citations=citations_of(kept, passages, texts),
                   dropped_citations=dropped, passages=passages, **extra)
+
+
+def composed_answer(question: str, settings: Settings, store: Store, complete: Complete,
+                    filters: Filters | None, on_sentence: Callable[[Sentence], None] | None,
+                    extra: dict) -> Answer | None:
+    """A comparison or ordering question answered from its parts, each with its own cited
+    sentence, the verdict drawn in code (qa.answer.compose); None for any other question, or
+    when no part is found."""
+    if not settings.answer.compose:
+        return None
+    plan = parts.plan(question, list(store.catalog().sources))
+    if plan is None:
+        return None
+    scorer = getattr(complete, "yes_probability", None)
+    return compose(question, plan, settings, store, scorer, filters, on_sentence, extra)
 
 
 def _texts(store: Store, passages: list[Passage]) -> dict[str, str]:

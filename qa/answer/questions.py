@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.index.filters import Filters
 
-__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "slots"]
+__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "named_outlets", "slots"]
 _AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
         "will", "would", "should", "may", "might", "must"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
@@ -38,15 +38,22 @@ def slots(question: str, outlets: list[str], filters: Filters | None = None) -> 
     slot; the caller's own filters apply inside every slot (an outlet the caller chose
     already leaves no outlet slots)."""
     base = filters or Filters()
-    named = [] if base.source else [o for o in outlets if o and _named(question, o)]
-    named = [o for o in named if not any(o != other and o in other for other in named)]  # longest
+    named = [] if base.source else named_outlets(question, outlets)
     out = [Slot(what=o, filters=base.model_copy(update={"source": o})) for o in sorted(named)]
     days, _ = dates_in(question)
     return out + [Slot(what=d, filters=base.model_copy(update={"since": d, "until": d}))
                   for d in sorted(days)]
 
 
-def _named(question: str, outlet: str) -> bool:
+def named_outlets(text: str, outlets: list[str], loose: bool = False) -> list[str]:
+    """The outlets of `outlets` that text names, sorted; of two where one contains the other
+    ("The Verge" in "The Verge | Tech"), the longer. `loose`: a one-word name matches in any
+    case too (where the words stand in an outlet's place: "did techcrunch and wired both ...")."""
+    named = [o for o in outlets if o and _named(text, o, loose)]
+    return sorted(o for o in named if not any(o != other and o in other for other in named))
+
+
+def _named(question: str, outlet: str, loose: bool = False) -> bool:
     """Does the question name the outlet: whole, or its first part ("The Roar" of "The Roar |
     Sports Writers Blog"), with or without "The"? A name of two words or more matches in any
     case; a one-word name ("Wired", "The Age") only as capitalised, since it is also a word."""
@@ -55,7 +62,7 @@ def _named(question: str, outlet: str) -> bool:
         if len(bare.split()) >= 2:
             if _has(question, bare, re.IGNORECASE):
                 return True
-        elif len(bare) >= 3 and bare[:1].isupper() and _has(question, bare, 0):
+        elif len(bare) >= 3 and bare[:1].isupper() and _has(question, bare, re.I if loose else 0):
             return True
     return False
 

@@ -11,6 +11,7 @@ refusal saying so (qa.answer.refusals), not a bare word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from qa.models import Sentence
@@ -18,9 +19,15 @@ from qa.models import Sentence
 __all__ = ["Held", "backing", "backs", "unbacked"]
 
 
+# A "sentence" that is only a verdict word gives no reason: "Yes [1] [2]." backs nothing.
+_VERDICT_ONLY = re.compile(r"^\W*(yes|no|true|false|before|after)\W*$", re.IGNORECASE)
+
+
 def backs(s: Sentence) -> bool:
-    """Can the sentence back a verdict: a shown claim that passed its check and cites a passage."""
-    return s.kind == "claim" and s.supported and s.shown and bool(s.citations)
+    """Can the sentence back a verdict: a shown claim that passed its check, cites a passage
+    and says more than a verdict word."""
+    return (s.kind == "claim" and s.supported and s.shown and bool(s.citations)
+            and not _VERDICT_ONLY.match(s.text))
 
 
 def backing(sentences: list[Sentence]) -> list[Sentence]:

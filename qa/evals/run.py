@@ -236,7 +236,8 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          gate=settings.answer.gate, gate_threshold=settings.answer.gate_threshold,
                          gate_floor=settings.answer.gate_floor,
                          verdict=settings.answer.verdict,
-                         polar_threshold=settings.answer.polar_threshold, check=settings.answer.check)
+                         polar_threshold=settings.answer.polar_threshold, check=settings.answer.check,
+                         compose=settings.answer.compose)
     if complete is None and settings.model.startswith("local/"):
         from qa.llm import reset_local_state
 
