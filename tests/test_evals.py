@@ -195,3 +195,14 @@ def test_fake_llm_a_bare_verdict_is_a_broken_promise_and_cited_correct_is_gated(
     problems = compare(wrong, good)
     assert "cited_correct dropped from 1.000 to 0.000" in problems
     assert "wrong_shown rose from 0.000 to 1.000" in problems
+
+
+def test_types_picks_cases_by_question_type_and_names_an_unknown_one():
+    from qa.cli.evals import of_types
+    from qa.errors import QAError
+
+    suite = load_suite("users")
+    picked = of_types(suite, "comparison,temporal")
+    assert picked.cases and {c.question_type for c in picked.cases} == {"comparison", "temporal"}
+    with pytest.raises(QAError, match="no case of suite users has type comparsion"):
+        of_types(suite, "comparsion")

@@ -115,7 +115,8 @@ def _part_sentence(k: int, f: Found, n: int, threshold: float) -> Sentence:
     where = f"{f.part.outlet}'s articles" if f.part.outlet else "the articles"
     if not f.stated or f.passage is None:
         tried = f"; its best sentence: {against('P(yes)', f.p_yes, threshold)}" if f.passage else ""
-        return Sentence(text=f"No sentence found in {where} states {f.part.claim}.", kind="gap",
+        return Sentence(text=f"Searched {where} for “{f.part.claim}”: none of their sentences states it.",
+                        kind="gap",
                         citations=[], reason=f"part {k} of the question, searched in {where}{tried}")
     p = f.passage
     return Sentence(text=f"{p.source or p.title}, {p.published_at[:10] or 'undated'}: “{p.text.strip()}”",

@@ -25,6 +25,8 @@ def run_eval(
     update_baseline: Annotated[bool, typer.Option(help="Write this run as the new baseline.")] = False,
     tolerance: Annotated[float, typer.Option(help="Allowed drop of a metric.")] = 0.05,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,
+    types: Annotated[Optional[str], typer.Option(
+        help="Only the cases of these question types, comma-separated (e.g. comparison,temporal).")] = None,
     write: Annotated[Optional[Path], typer.Option(
         help="Also write the metrics table, with its provenance line, into this markdown file "
         "(its figure block for this command is replaced).")] = None,
@@ -37,7 +39,7 @@ def run_eval(
         _fail(QAError(f"baseline {baseline} does not exist: give the path of a committed run, or "
                       "add --update-baseline to write this run there"))
     try:
-        spec = load_suite(suite)
+        spec = of_types(load_suite(suite), types)
         base = load_run(baseline) if baseline and not update_baseline else None
         runs = [_run(spec, m, limit) for m in model or [Settings().model]]
     except QAError as e:
@@ -52,6 +54,18 @@ def run_eval(
         for p in problems:
             typer.secho(f"REGRESSION: {p}", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def of_types(spec, types: str | None):
+    """The suite with only the cases of the named question types (all when None)."""
+    if not types:
+        return spec
+    wanted = {t.strip() for t in types.split(",") if t.strip()}
+    known = {c.question_type for c in spec.cases}
+    if unknown := wanted - known:
+        raise QAError(f"--types: no case of suite {spec.suite} has type {', '.join(sorted(unknown))}; "
+                      f"its types are {', '.join(sorted(t for t in known if t))}")
+    return spec.model_copy(update={"cases": [c for c in spec.cases if c.question_type in wanted]})
 
 
 def _run(spec, model: str, limit: int | None):
