@@ -103,7 +103,8 @@ def test_fake_llm_both_parts_stated_is_yes_with_each_part_cited_and_no_draft(two
 
 def test_fake_llm_a_part_not_found_gives_a_partial_answer_without_a_verdict(two_outlets, fake_llm):
     q = "Did The Daily Bugle and The Planet both report that the Harbour Bridge will close in May?"
-    fake_llm.enqueue_probability(0.9, 0.1, 0.1, 0.1)  # The Planet: no sentence states it
+    # The Planet: no sentence states it; asked whole, the gate refuses: the parts found stand
+    fake_llm.enqueue_probability(0.9, 0.1, 0.1, 0.1, 0.05)
     seen: list = []
     ans = ask(q, two_outlets.settings, two_outlets, complete=fake_llm, on_sentence=seen.append)
     assert not ans.refused and ans.answer == ""
@@ -112,6 +113,16 @@ def test_fake_llm_a_part_not_found_gives_a_partial_answer_without_a_verdict(two_
     assert not ans.sentences[1].text.lower().startswith("no")  # a gap is no verdict, even to a grader
     assert [c.source for c in ans.citations] == ["The Daily Bugle"]
     assert not any(s.kind == "answer" for s in seen)  # no bare or unbacked verdict streamed
+    assert [s.text for s in seen] == [s.text for s in ans.sentences]
+
+
+def test_fake_llm_a_partial_composition_yields_to_an_answer_of_the_whole_question(two_outlets, fake_llm):
+    q = "Did The Daily Bugle and The Planet both report that the Harbour Bridge will close in May?"
+    fake_llm.enqueue_probability(0.9, 0.1, 0.1, 0.1, 0.9, 0.9)  # parts; the gate; the verdict
+    fake_llm.enqueue("Answer: Yes\nThe Harbour Bridge will close in May for six weeks of repairs [1].")
+    ans = ask(q, two_outlets.settings, two_outlets, complete=fake_llm)
+    assert not ans.refused and ans.answer == "Yes"
+    assert not any(s.kind == "gap" for s in ans.sentences)  # the whole question's own answer
 
 
 @pytest.mark.parametrize("question, answer", [

@@ -40,11 +40,14 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     progress = on_progress or (lambda _: None)
     timings: dict[str, float] = {}
     extra: dict = {"model": settings.model, "timings": timings, "usage": {}}
-    if composed := composed_answer(question, settings, store, complete, filters, on_sentence, extra):
-        return composed
+    composed = composed_answer(question, settings, store, complete, filters, extra)
+    if composed is not None and composed.answer:  # every part found: its verdict stands
+        return streamed(composed, on_sentence)
     passages, refused = gather(question, settings, store, filters, timings)
 
     def refuse(reason: str, **more) -> Answer:
+        if composed is not None:  # the parts that were found, cited, rather than nothing
+            return streamed(composed, on_sentence)
         return refusal(question, reason, passages, texts=_texts(store, passages),
                        n_articles=store.counts()["articles"], filters=filters, **more, **extra)
 
@@ -60,10 +63,7 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     held = Held(verdict, on_sentence)
     said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
                                                   held.emit if on_sentence else None, progress, extra)
-    checked = sum(s.kind == "claim" for s in sentences)
-    if checked:
-        timings["check_per_sentence"] = timings["check"] / checked
-    if not checked:
+    if not _per_sentence(timings, sentences):
         return refuse("the model found no answer in the passages" + unbacked(verdict),
                       rejected=[s for s in sentences if s.kind == "gap"])
     if unsure and not backing(sentences):
@@ -88,19 +88,36 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                   dropped_citations=dropped, passages=passages, **extra)
 
 
+def _per_sentence(timings: dict[str, float], sentences: list[Sentence]) -> int:
+    """How many claims the draft had checked; their mean check time goes into timings."""
+    checked = sum(s.kind == "claim" for s in sentences)
+    if checked:
+        timings["check_per_sentence"] = timings["check"] / checked
+    return checked
+
+
+def streamed(answer: Answer, on_sentence: Callable[[Sentence], None] | None) -> Answer:
+    """A composed answer, its shown sentences handed to on_sentence in order (its verdict, when
+    it has one, comes just before the cited part that backs it)."""
+    for s in answer.sentences if on_sentence else []:
+        if s.shown:
+            on_sentence(s)  # type: ignore[misc]
+    return answer
+
+
 def composed_answer(question: str, settings: Settings, store: Store, complete: Complete,
-                    filters: Filters | None, on_sentence: Callable[[Sentence], None] | None,
-                    extra: dict) -> Answer | None:
+                    filters: Filters | None, extra: dict) -> Answer | None:
     """A comparison or ordering question answered from its parts, each with its own cited
     sentence, the verdict drawn in code (qa.answer.compose); None for any other question, or
-    when no part is found."""
+    when no part is found. Without a verdict (a part not found) it stands only where the
+    question would otherwise be refused."""
     if not settings.answer.compose:
         return None
     plan = parts.plan(question, list(store.catalog().sources))
     if plan is None:
         return None
     scorer = getattr(complete, "yes_probability", None)
-    return compose(question, plan, settings, store, scorer, filters, on_sentence, extra)
+    return compose(question, plan, settings, store, scorer, filters, extra)
 
 
 def _texts(store: Store, passages: list[Passage]) -> dict[str, str]:

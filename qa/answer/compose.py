@@ -14,8 +14,9 @@ The verdict is then code, not the model's reading of the whole question:
   their dates.
 A part not found is said to be not found (a gap naming the outlet searched), beside the
 parts that were found, cited: a partial answer, with no verdict. No "No." is composed from a
-part not found: not finding a claim is not reading its denial. When no part is found the
-question is answered as any other (qa.answer.ask).
+part not found: not finding a claim is not reading its denial. Such a partial answer is shown
+only where the question, asked whole (qa.answer.ask), would be refused; when no part is found
+the question is answered as any other.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pydantic import BaseModel
 
 from qa.answer import evidence
 from qa.answer.parts import Part, Plan
-from qa.check.backing import Held
 from qa.check.cite import against, citations_of
 from qa.check.markers import render_sentences
 from qa.check.support import Scorer, support_messages
@@ -80,7 +80,7 @@ def find(part: Part, settings: Settings, store: Store, scorer: Scorer,
 
 
 def compose(question: str, plan: Plan, settings: Settings, store: Store, scorer: Scorer | None,
-            filters: Filters | None = None, on_sentence=None, extra: dict | None = None) -> Answer | None:
+            filters: Filters | None = None, extra: dict | None = None) -> Answer | None:
     """The answer composed from the plan's parts, or None when the model gives no
     probabilities or no part is found (then the question is answered as any other)."""
     if scorer is None:
@@ -99,9 +99,6 @@ def compose(question: str, plan: Plan, settings: Settings, store: Store, scorer:
             n += 1
         shown.append(_part_sentence(k, f, n, settings.answer.support_p_threshold))
     verdict = _verdict(plan, founds)
-    held = Held(verdict, on_sentence)
-    for s in shown:
-        held.emit(s)
     kept = [s for s in shown if s.kind == "claim"]
     body = render_sentences(shown)
     sentences = ([verdict] if verdict else []) + shown

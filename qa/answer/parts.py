@@ -155,9 +155,11 @@ def _part(text: str, outlets: list[str]) -> Part:
 
 def _leading_outlet(text: str, outlets: list[str]) -> list[str]:
     """The outlet a part opens with, in any case ("techcrunch on X", "fortune wrote ...")."""
-    bare = {o: re.escape(re.sub(r"^the\s+", "", o, flags=re.IGNORECASE)) for o in outlets}
-    return [o for o in named_outlets(text, outlets, loose=True)
-            if re.match(rf"^(?:the\s+)?['‘\"“]?{bare[o]}", text, re.IGNORECASE)]
+    def opens(o: str) -> bool:
+        forms = {o, re.split(r"\s+[|\-–—]\s+", o)[0]}  # "CNBC" of "CNBC | World Business News Leader"
+        bare = [re.escape(re.sub(r"^the\s+", "", f, flags=re.IGNORECASE)) for f in forms]
+        return any(re.match(rf"^(?:the\s+)?['‘\"“]?{b}(?!\w)", text, re.IGNORECASE) for b in bare)
+    return [o for o in named_outlets(text, outlets, loose=True) if opens(o)]
 
 
 def _strip_outlet(text: str, outlet: str) -> str:
