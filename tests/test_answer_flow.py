@@ -442,6 +442,19 @@ def test_fake_llm_a_rejected_restatement_gives_way_to_the_passage_sentence_it_re
         assert ans.refused, draft
 
 
+def test_fake_llm_a_claim_saying_otherwise_does_not_give_way_to_the_passage(seed_store, fake_llm):
+    """A claim the rules found saying something else than its passage (a negation it lacks, or
+    words given to a speaker it does not name) is not a restatement: the passage's sentence,
+    which answers something else, is not shown in its place."""
+    q = "What did Sir Mark say about the West End?"
+    n = cite_n(seed_store, q, "£50 billion")
+    for draft in (f"The West End does not generate £50 billion for the UK economy [{n}].",
+                  f"Boris Johnson said the West End generates £50 billion for the UK economy [{n}]."):
+        fake_llm.enqueue_probability(0.9).enqueue(draft)
+        ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+        assert ans.refused, (draft, ans.text)
+
+
 def test_a_score_just_under_its_threshold_does_not_read_as_the_threshold():
     from qa.check.cite import against
 

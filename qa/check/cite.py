@@ -111,6 +111,11 @@ def hard_checks(sentence: str, evidence: str, known: AbstractSet[str] = frozense
     return None
 
 
+def reports_speech(text: str) -> bool:
+    """Does the sentence say that someone said something ("X said", "according to X")?"""
+    return bool(_SPEECH.search(text))
+
+
 def aligned_checks(sentence: str, best: str, context: str) -> str | None:
     """Rules against the one evidence sentence that best supports the claim (and, for who
     said it, the sentences just before it): negation must agree, and a claim that someone

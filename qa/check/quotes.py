@@ -7,18 +7,31 @@ Then the sentence it restated is shown instead, word for word and cited: the use
 the article says rather than "The articles don't say." A passage sentence stands in for a
 claim only when it holds every figure of the claim and most of its content words, so a
 claim that brings a figure of its own, or is mostly about something else, stays rejected.
+Nor does one stand in for a claim the rules found saying something else than the passage: a
+negation the passage lacks ("guilty" for "pleaded not guilty"), or words put in the mouth of
+a speaker the passage does not name ("Tim Cook said ..." over "..., Cue said"). The passage's
+sentence would then be shown as the answer to a question it does not answer.
 """
 
 from __future__ import annotations
 
-from qa.check.cite import content_words, overlap
+from qa.check.cite import content_words, overlap, reports_speech
 from qa.index.chunking import split_sentences
 from qa.models import Passage, Sentence, Span
 from qa.numbers import number_values
 
-__all__ = ["RESTATED_SHARE", "restated"]
+__all__ = ["RESTATED_SHARE", "differs", "restated"]
 
 RESTATED_SHARE = 2 / 3  # of a claim's content words that the passage sentence must hold
+_SAYS_OTHERWISE = ("negation differs", "not attributed to")  # the rules' reasons (qa.check.cite)
+
+
+def differs(claim: Sentence) -> bool:
+    """Did the rules reject the claim for saying something else than its passage: a negation
+    that differs, words attributed to another speaker, or a speaker the passages do not name?"""
+    if any(why in claim.reason for why in _SAYS_OTHERWISE):
+        return True
+    return claim.reason.startswith("name '") and reports_speech(claim.text)
 
 
 def restated(rejected: list[Sentence], passages: list[Passage], texts: dict[str, str]) -> list[Sentence]:
@@ -27,7 +40,7 @@ def restated(rejected: list[Sentence], passages: list[Passage], texts: dict[str,
     out: list[Sentence] = []
     seen: set[tuple[int, int]] = set()
     for claim in rejected:
-        if claim.kind != "claim" or claim.supported:
+        if claim.kind != "claim" or claim.supported or differs(claim):
             continue
         found = _source_of(claim, passages, texts)
         if found is None or found[:2] in seen:
