@@ -33,6 +33,8 @@ OUTLETS = ["The Verge", "TechCrunch", "Fortune", "Sporting News", "The Sydney Mo
     ("Did TechCrunch report Uber's third-quarter income after it reported the sexual assault lawsuits?",
      "order", "after", [("TechCrunch", "Uber's third-quarter income"),
                         ("TechCrunch", "sexual assault lawsuits")]),
+    ("did the verge report the bridge closure before techcrunch did?", "order", "before",
+     [("The Verge", "bridge closure"), ("TechCrunch", "bridge closure")]),
     ("did altman speak at openai's developer conference before he was fired", "order", "before",
      [(None, "altman speak at openai's developer conference"), (None, "altman was fired")]),
 ])

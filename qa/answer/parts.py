@@ -53,6 +53,8 @@ _NOT_ORDER = re.compile(r"\b(?:while|whereas|both|respectively|unlike)\b|,\s+and
 _CLAUSE_START = re.compile(r"^(?:he|she|it|its|they|their|his|her)\b", re.IGNORECASE)
 _PRONOUN_OUTLET = re.compile(r"^(?:it|its|they|their)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"^(?:he|she|they|it)\b", re.IGNORECASE)
+# What is left of a part that repeats the other's claim by ellipsis: "... before The Verge did (so)".
+_ELIDED = {"did", "does", "do", "was", "were", "is", "has", "had", "so", "too", "it", "one", "that", "also"}
 
 
 class Part(BaseModel):
@@ -131,6 +133,8 @@ def _order(q: str, outlets: list[str]) -> Plan | None:
         rel = splits[1].lower()
         pieces = [re.sub(rf"^\s*{_AUX}\s+", "", splits[0], flags=re.IGNORECASE), splits[2]]
     a, b = (_part(p.strip(" ,?"), outlets) for p in pieces)
+    if b.outlet and not set(b.claim.lower().split()) - _ELIDED:  # "... before The Verge did"
+        b = b.model_copy(update={"claim": a.claim})
     if b.outlet is None and a.outlet and _PRONOUN_OUTLET.match(b.text):
         b = _part(_PRONOUN_OUTLET.sub(a.outlet, b.text, count=1), outlets)
     elif b.outlet is None and _PRONOUN.match(b.claim) and not a.outlet:
