@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from qa.answer.questions import asks_yes_no, named_outlets
+from qa.answer.questions import asks_yes_no, named_outlets, outlet_names
 
 __all__ = ["Part", "Plan", "plan"]
 
@@ -160,17 +160,14 @@ def _part(text: str, outlets: list[str]) -> Part:
 def _leading_outlet(text: str, outlets: list[str]) -> list[str]:
     """The outlet a part opens with, in any case ("techcrunch on X", "fortune wrote ...")."""
     def opens(o: str) -> bool:
-        forms = {o, re.split(r"\s+[|\-–—]\s+", o)[0]}  # "CNBC" of "CNBC | World Business News Leader"
-        bare = [re.escape(re.sub(r"^the\s+", "", f, flags=re.IGNORECASE)) for f in forms]
-        return any(re.match(rf"^(?:the\s+)?['‘\"“]?{b}(?!\w)", text, re.IGNORECASE) for b in bare)
+        return any(re.match(rf"^(?:the\s+)?['‘\"“]?{re.escape(name)}(?!\w)", text, re.IGNORECASE)
+                   for name in outlet_names(o))
     return [o for o in named_outlets(text, outlets, loose=True) if opens(o)]
 
 
 def _strip_outlet(text: str, outlet: str) -> str:
     """text without the outlet's name ('TechCrunch's', 'the Verge', 'SMH' aside: only names)."""
-    forms = {outlet, re.split(r"\s+[|\-–—]\s+", outlet)[0]}
-    for form in sorted(forms, key=len, reverse=True):
-        bare = re.sub(r"^the\s+", "", form, flags=re.IGNORECASE)
+    for bare in outlet_names(outlet):
         text = re.sub(rf"(?:\bthe\s+)?['‘\"“]?(?<!\w){re.escape(bare)}['’\"”]?(?:['’]s)?(?!\w)", " ",
                       text, flags=re.IGNORECASE)
     return text

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.index.filters import Filters
 
-__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "named_outlets", "slots"]
+__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "named_outlets", "outlet_names", "slots"]
 _AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
         "will", "would", "should", "may", "might", "must"}
 _WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
@@ -57,14 +57,21 @@ def _named(question: str, outlet: str, loose: bool = False) -> bool:
     """Does the question name the outlet: whole, or its first part ("The Roar" of "The Roar |
     Sports Writers Blog"), with or without "The"? A name of two words or more matches in any
     case; a one-word name ("Wired", "The Age") only as capitalised, since it is also a word."""
-    for form in {outlet.strip(), _SPLIT.split(outlet)[0].strip()}:
-        bare = re.sub(r"^the\s+", "", form, flags=re.IGNORECASE)
+    for bare in outlet_names(outlet):
         if len(bare.split()) >= 2:
             if _has(question, bare, re.IGNORECASE):
                 return True
         elif len(bare) >= 3 and bare[:1].isupper() and _has(question, bare, re.I if loose else 0):
             return True
     return False
+
+
+def outlet_names(outlet: str) -> list[str]:
+    """The names a text may call an outlet by, without a leading "The", longest first: whole,
+    and its first part ("The Roar" of "The Roar | Sports Writers Blog")."""
+    forms = {re.sub(r"^the\s+", "", f.strip(), flags=re.IGNORECASE)
+             for f in (outlet, _SPLIT.split(outlet)[0])}
+    return sorted(forms, key=len, reverse=True)
 
 
 def _has(text: str, phrase: str, flags: int) -> bool:
