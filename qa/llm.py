@@ -9,6 +9,7 @@ import os
 import queue
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -222,6 +223,8 @@ def _litellm(settings_json: str):
 
 @lru_cache(maxsize=1)
 def _litellm_for(settings_json: str):
+    # pydantic warns about litellm's own typed dicts at import, 40 lines a process: not ours to mend
+    warnings.filterwarnings("ignore", message=r"Items .* `ReadOnly` qualifier", category=UserWarning)
     import litellm
 
     settings = Settings.model_validate_json(settings_json)

@@ -304,3 +304,29 @@ def test_qa_keys_new_prints_a_key_and_its_digest_line(tmp_path):
     assert key.startswith("qa-") and key not in line and line.startswith("ci:sha256:")
     (tmp_path / "keys").write_text(line + "\n")
     assert owner(key, load(str(tmp_path / "keys"))) == "ci"
+
+
+def test_fake_llm_a_question_arriving_during_the_warm_up_waits_for_it(api, monkeypatch):
+    """The app warms up in a thread; a question that arrives meanwhile must not import and
+    load beside it (a first question got a 500 on a fresh CI machine): it starts once the
+    warm-up has finished."""
+    import threading
+    import time
+
+    import qa.index.embed as embed
+    from qa.service.schemas import AskRequest
+
+    _, service, fake = api
+    real, calls_when_warm = embed.get_model, []
+
+    def slow_warm_up(*args):  # the warm-up thread's load, made slow; the question's is not
+        if threading.current_thread().name == "qa-warm":
+            time.sleep(1.0)
+            calls_when_warm.append(len(fake.history))
+        return real(*args)
+
+    monkeypatch.setattr(embed, "get_model", slow_warm_up)
+    fake.enqueue("yes", answer_reply(service.store))
+    service.warm()
+    ans = service.ask(AskRequest(question=Q))
+    assert calls_when_warm == [0] and not ans.refused and fake.history

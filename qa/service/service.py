@@ -8,6 +8,7 @@ time, whichever front end asks (a local model on 2 cores gains nothing from two 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -57,6 +58,21 @@ def with_policy(settings: Settings, policy: str | None, sentences: int | None = 
     return s
 
 
+def warm_up(settings: Settings, model: bool) -> None:
+    """Load the embedder, and the model and litellm when `model`. A question that arrives
+    meanwhile waits for this rather than importing torch, llama_cpp or litellm beside it: two
+    threads importing one package tree at once can fail halfway (a first question got a 500)."""
+    from qa.index.embed import get_model
+    from qa.llm import warm
+
+    try:
+        get_model(settings.embedder)
+        if model:  # the default model function: qa.llm.complete
+            warm(settings)
+    except Exception as e:  # the first question reports it, with its fix
+        log.warning("warming the model failed: %s", e)
+
+
 @dataclass
 class Service:
     settings: Settings
@@ -64,6 +80,7 @@ class Service:
     complete: Callable | None = None  # the model function; None = qa.llm.complete
     lock: threading.Lock = field(default_factory=threading.Lock)
     _feeds: object = field(default=None, repr=False)
+    _warming: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, seed: bool = True, notify: Callable[[str], None] | None = None,
@@ -76,20 +93,22 @@ class Service:
     def warm(self) -> threading.Thread:
         """Load the model, its client library and the embedder in the background (the app
         calls it at start): otherwise the first question waits ~5 s more for them."""
-        def work() -> None:
-            from qa.index.embed import get_model
-            from qa.llm import warm
-
-            try:
-                get_model(self.settings.embedder)
-                if self.complete is None:  # the default model function: qa.llm.complete
-                    warm(self.settings)
-            except Exception as e:  # the first question reports it, with its fix
-                log.warning("warming the model failed: %s", e)
-
-        thread = threading.Thread(target=work, name="qa-warm", daemon=True)
+        thread = threading.Thread(target=warm_up, args=(self.settings, self.complete is None),
+                                  name="qa-warm", daemon=True)
         thread.start()
+        self._warming = thread
         return thread
+
+    @contextlib.contextmanager
+    def _work(self) -> Iterator[None]:
+        """The service's lock, once the warm-up has finished (see warm_up)."""
+        self._ready()
+        with self.lock:
+            yield
+
+    def _ready(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
 
     def ask(self, req: AskRequest, on_sentence: Callable[[Sentence], None] | None = None,
             on_progress: Callable[[str], None] | None = None) -> Answer:
@@ -99,7 +118,7 @@ class Service:
 
         settings = with_policy(self.settings, req.policy)
         history = [(t.question, t.answer) for t in req.history]
-        with self.lock:
+        with self._work():
             if on_progress:
                 on_progress("reading the conversation" if history else "searching the articles")
             question = standalone_question(req.question, history, settings, self.complete)
@@ -135,7 +154,7 @@ class Service:
         if bool(req.article) == bool(req.query and req.query.strip()):
             raise QAError("give either an article (id or title prefix) or a query (a topic), not both")
         settings = with_policy(self.settings, req.policy, req.sentences)
-        with self.lock:
+        with self._work():
             if req.query:
                 return summarize_query(req.query, settings, self.store, filters=req.filters,
                                        complete=self.complete, progress=progress)
@@ -145,6 +164,7 @@ class Service:
     def search(self, req: SearchRequest) -> SearchResult:
         from qa.index.retrieve import search
 
+        self._ready()
         hits = search(self.store, req.query, self.settings.retrieval, k=req.k,
                       filters=req.filters, mode=req.mode)
         return SearchResult(query=req.query, results=hits)
@@ -171,7 +191,7 @@ class Service:
 
         report = IngestReport()
         for name, path in files:
-            with self.lock:
+            with self._work():
                 rep = ingest_upload(name, path, self.store)
             for part in ("added", "replaced", "skipped", "errors"):
                 getattr(report, part).extend(getattr(rep, part))
@@ -182,7 +202,7 @@ class Service:
         """Files and folders on this machine (the CLI's `qa ingest`)."""
         from qa.ingest.add import ingest
 
-        with self.lock:  # ingest lists every file first: a missing path fails before anything is stored
+        with self._work():  # ingest lists every file first: a missing path fails before anything is stored
             return ingest(paths, self.store, progress=progress)
 
     def add_articles(self, rows: list[dict], origin: str = "api") -> IngestReport:
@@ -190,11 +210,11 @@ class Service:
         published_at, url optional)."""
         from qa.ingest.add import ingest_rows
 
-        with self.lock:
+        with self._work():
             return ingest_rows(rows, self.store, origin)
 
     def delete(self, article_id: str) -> None:
-        with self.lock:
+        with self._work():
             if not self.store.delete_article(article_id):
                 raise NotFound(f"no article with id {article_id!r}; list them with `qa list` "
                                "or GET /v1/articles")
