@@ -96,6 +96,11 @@ class AnswerSettings(BaseModel):
         "'does A say X, while B says Y?') or an ordering ('was A's report on X before B's on Y?', "
         "'which came first ...?') from its parts: each looked for in the outlet it names and cited, "
         "the verdict drawn in code (qa/answer/compose.py); off: asked of the model whole.")
+    split_parts: bool = Field(
+        True, description="Answer a question that asks two things at once ('Is X growing? By how "
+        "much?', '..., and how many were charged?') part by part: each searched, checked and cited "
+        "on its own, a part the articles don't answer said to be missing (qa/answer/multipart.py); "
+        "off: asked of the model whole.")
     max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
     passage_tokens: int = Field(
         1200, ge=100, description="Most passage tokens (estimated) given to the model per question; "

@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 
 from qa import prompts
-from qa.answer import evidence, parts, questions
+from qa.answer import evidence, multipart, parts, questions
 from qa.answer import verdict as verdicts
 from qa.answer.compose import compose
 from qa.answer.direct import direct_answer, split_direct
 from qa.answer.draft import Complete, DraftChecker, default_complete
+from qa.answer.followup import standalone_question
 from qa.answer.refusals import REFUSAL, refusal
 from qa.check.backing import Held, backing, unbacked
 from qa.check.cite import against, citations_of
@@ -30,13 +31,13 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         filters: Filters | None = None, on_sentence: Callable[[Sentence], None] | None = None,
         on_progress: Callable[[str], None] | None = None) -> Answer:
     """The checked answer to question, or a refusal when the articles don't hold it.
-
-    `on_sentence` is called with each sentence that will be shown, as soon as the model has
-    written it and it has passed its check: nobody sees an unchecked sentence. A yes/no
-    verdict is handed out just before the first checked, cited sentence that gives its
-    reasons, and not at all without one (qa.check.backing). `on_progress` hears what is being done
-    while nothing can be shown yet. A comparison or ordering is composed from its parts."""
+    `on_sentence` gets each sentence to be shown once written and checked (nobody sees an
+    unchecked one); a yes/no verdict just before the first checked, cited sentence giving its
+    reasons, never without one (qa.check.backing). `on_progress` hears what is being done.
+    Comparisons and orderings are composed from parts; two questions in one answered in turn."""
     complete = complete or default_complete()
+    if subs := _parts_asked(question, settings, store):
+        return _by_parts(question, subs, settings, store, complete, filters, on_sentence, on_progress)
     progress = on_progress or (lambda _: None)
     timings: dict[str, float] = {}
     extra: dict = {"model": settings.model, "timings": timings, "usage": {}}
@@ -86,6 +87,29 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                   text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
                   sentences=sentences, citations=citations_of(kept, passages, texts),
                   dropped_citations=dropped, passages=passages, **extra)
+
+
+def _by_parts(question: str, subs: list[str], settings: Settings, store: Store, complete: Complete,
+              filters: Filters | None, on_sentence: Callable[[Sentence], None] | None,
+              on_progress: Callable[[str], None] | None) -> Answer:
+    """A question asking two things, each part asked as a question (qa.answer.multipart)."""
+    def one(q: str, emit: Callable[[Sentence], None] | None) -> Answer:
+        return ask(q, settings, store, complete=complete, filters=filters, on_sentence=emit,
+                   on_progress=on_progress)
+
+    return multipart.answer_parts(question, subs, one, lambda q, history: standalone_question(
+        q, history, settings, complete), on_sentence)
+
+
+def _parts_asked(question: str, settings: Settings, store: Store) -> list[str] | None:
+    """The parts of a question asking two things at once (qa.answer.multipart); None for one
+    thing, and for a comparison or ordering, which is composed instead."""
+    if not settings.answer.split_parts:
+        return None
+    subs = multipart.split(question)
+    if subs and settings.answer.compose and parts.plan(question, list(store.catalog().sources)):
+        return None
+    return subs
 
 
 def _per_sentence(timings: dict[str, float], sentences: list[Sentence]) -> int:

@@ -237,7 +237,7 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          gate_floor=settings.answer.gate_floor,
                          verdict=settings.answer.verdict,
                          polar_threshold=settings.answer.polar_threshold, check=settings.answer.check,
-                         compose=settings.answer.compose)
+                         compose=settings.answer.compose, split_parts=settings.answer.split_parts)
     if complete is None and settings.model.startswith("local/"):
         from qa.llm import reset_local_state
 
