@@ -8,8 +8,8 @@
 Scoring writes each question's P(yes), split and label to bench/data/gate-scores.jsonl (with the
 commit it was measured at), so the threshold can be re-derived without the model.
 
-For every question of the seed suite, of the typed suite (questions as people type them) and
-of the 200 MultiHop-RAG dev queries, qa retrieves,
+For every question of the seed suite, of the typed suite (questions as people type them), of
+the 200 MultiHop-RAG dev queries and of the users suite (158 questions as people ask them), qa retrieves,
 selects the evidence and asks the local model whether it answers the question; the score is
 P(yes) from the model's log-probabilities (qa.llm.yes_probability). Labels: the suite's own
 (a question whose right answer is a refusal is unanswerable; MultiHop-RAG's null queries are).
@@ -17,7 +17,8 @@ The seed suite's unanswerable questions are topical (the article is about the su
 not hold the answer), as in RGB's refusal tests.
 
 Split: tuning = the MultiHop-RAG queries outside the CI subset `multihop40` + the seed and typed
-questions at even positions; report = `multihop40` + the seed and typed questions at odd positions.
+questions at even positions + the users suite's tune half; report = `multihop40` + the seed and
+typed questions at odd positions + the users suite's report half (its split is fixed in the file).
 
 The gate need not be the last word: with a floor (QA_ANSWER__GATE_FLOOR), a question scored
 from the floor up to the threshold is drafted, and answered only if a sentence of the draft
@@ -29,9 +30,12 @@ fewest false refusals on the tuning split among the floors whose refusal recall 
 within RECALL_TOLERANCE of the threshold alone's (refusals of unanswerable questions must not
 get worse, issue 14 says; the tolerance is the one `qa eval` allows against a baseline), the
 higher floor of equals. (It was set after a first run with the threshold's objective: that
-chose 0.30, where half the tuning split's unanswerable MultiHop-RAG questions got answers.) The
-questions at or above the threshold count as answered whatever the floor (their drafts are
-not run), so the end-to-end false refusals leave out those the draft refuses up there.
+chose 0.30, where half the tuning split's unanswerable MultiHop-RAG questions got answers.)
+Since the users suite joined, a drafted answer shown with a wrong fact counts as much as a false
+refusal in that objective (`draft_wrong`, kept for rows drafted since; older rows count none): a
+lower floor must not buy answers by showing wrong ones. The questions at or above the threshold
+count as answered whatever the floor (their drafts are not run), so the end-to-end false
+refusals leave out those the draft refuses up there.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from qa.evals.run import prepare_store  # noqa: E402
 from qa.llm import yes_probability  # noqa: E402
 
 SCORES = ROOT / "bench" / "data" / "gate-scores.jsonl"
-SUITES = ("seed", "typed", "multihop")
+SUITES = ("seed", "typed", "multihop", "users")
 GRID = [round(0.05 * i, 2) for i in range(1, 20)]
 MAX_FALSE_REFUSALS = 0.02  # of the tuning split's answerable questions
 RECALL_TOLERANCE = 0.05  # a floor's refusal recall against the threshold alone's (tuning split)
@@ -71,6 +75,14 @@ def score(case, store, settings: Settings) -> float:
     return yes_probability(settings, prompts.messages(name, passages, question=q)) or 0.0
 
 
+def split_of(suite: str, case, i: int, held: set[str]) -> bool:
+    """Whether the case is in the report split (module docstring): the users suite's own
+    fixed split, MultiHop-RAG's CI subset, every other question at an odd position."""
+    if suite == "users":
+        return case.split == "report"
+    return (case.id in held) if suite == "multihop" else (i % 2 == 1)
+
+
 def score_all(base: Settings, suites: tuple[str, ...] = SUITES) -> tuple[list[dict], float]:
     """Every question's P(yes), label and split; and the seconds a question took."""
     from qa.provenance import commit
@@ -82,7 +94,7 @@ def score_all(base: Settings, suites: tuple[str, ...] = SUITES) -> tuple[list[di
         suite = load_suite(name)
         store = prepare_store(suite, base)
         for i, case in enumerate(suite.cases):
-            report = (case.id in held) if name == "multihop" else (i % 2 == 1)
+            report = split_of(name, case, i, held)
             rows.append({"id": case.id, "suite": name, "p_yes": score(case, store, store.settings),
                          "answerable": not case.refuse, "split": "report" if report else "tune",
                          "commit": commit()})
@@ -111,7 +123,8 @@ def draft_all(rows: list[dict], base: Settings, low: float) -> None:
             result = run_case(case, store, unsure)
             if result.error:
                 raise RuntimeError(f"{case.id} crashed: {result.error}")
-            todo[case.id].update(draft_refused=result.refused, draft_low=low, draft_commit=commit())
+            todo[case.id].update(draft_refused=result.refused, draft_wrong=result.wrong_shown,
+                                 draft_low=low, draft_commit=commit())
             print(f"{todo[case.id]['p_yes']:.3f} draft {'refused' if result.refused else 'answered'}"
                   f"  {case.id}", flush=True)
 
@@ -127,7 +140,9 @@ def rates(rows: list[dict], th: float, upper: float | None = None) -> dict[str, 
     ans = [not refused(r, th, upper) for r in rows if r["answerable"]]
     una = [refused(r, th, upper) for r in rows if not r["answerable"]]
     out = [r["answerable"] for r in rows if refused(r, th, upper)]
-    return {"balanced": (sum(ans) / len(ans) + sum(una) / len(una)) / 2,
+    drafted = [r for r in rows if upper is not None and th <= r["p_yes"] < upper]
+    wrong = sum(bool(r.get("draft_wrong")) and not r.get("draft_refused") for r in drafted)
+    return {"wrong_shown": wrong, "balanced": (sum(ans) / len(ans) + sum(una) / len(una)) / 2,
             "false_refusals": len(ans) - sum(ans), "answerable": len(ans),
             "refusal_recall": sum(una) / len(una), "unanswerable": len(una),
             "refusal_precision": out.count(False) / len(out) if out else 0.0}
@@ -135,8 +150,9 @@ def rates(rows: list[dict], th: float, upper: float | None = None) -> dict[str, 
 
 def line(name: str, rows: list[dict], th: float, upper: float | None = None) -> str:
     r = rates(rows, th, upper)
+    wrong = f" {r['wrong_shown']} |" if upper is not None else ""
     return (f"| {name} | {th:.2f} | {r['balanced']:.3f} | {r['false_refusals']} of {r['answerable']} | "
-            f"{r['refusal_recall']:.3f} of {r['unanswerable']} | {r['refusal_precision']:.3f} |")
+            f"{r['refusal_recall']:.3f} of {r['unanswerable']} | {r['refusal_precision']:.3f} |{wrong}")
 
 
 def tuned(tune: list[dict], grid: list[float], upper: float | None = None) -> float:
@@ -150,7 +166,8 @@ def floor_tuned(tune: list[dict], grid: list[float], threshold: float) -> float:
     """The floor's objective (module docstring) on the tuning split."""
     least = rates(tune, threshold)["refusal_recall"] - RECALL_TOLERANCE
     allowed = [f for f in grid if rates(tune, f, threshold)["refusal_recall"] >= least - 1e-9]
-    return min(allowed, key=lambda f: (rates(tune, f, threshold)["false_refusals"], -f))
+    return min(allowed, key=lambda f: (rates(tune, f, threshold)["false_refusals"]
+                                       + rates(tune, f, threshold)["wrong_shown"], -f))
 
 
 def table(rows: list[dict], answer, low: float | None) -> list[str]:
@@ -171,7 +188,9 @@ def table(rows: list[dict], answer, low: float | None) -> list[str]:
         mine = committed if answer.gate_floor is None else answer.gate_floor
         lines += ["", f"With a floor, end to end (refused below the floor, or below the threshold "
                   f"{committed:.2f} when the draft refused; drafts run from {low:.2f}; the "
-                  "threshold column is the floor):", "", *head,
+                  "threshold column is the floor; wrong shown: drafted answers that state a wrong "
+                  "fact, recorded for rows drafted since it was kept):", "",
+                  head[0] + " wrong shown |", head[1] + "---|",
                   line("tuning", tune, floor, committed),
                   line("report (tuned on the other split)", report, floor, committed),
                   line("report, committed setting", report, mine, committed), "",
@@ -208,8 +227,8 @@ def main() -> None:
     if len(lows) > 1:
         raise SystemExit(f"rows drafted from different floors {sorted(lows)}: draft them again")
     n = {split: sum(r["split"] == split for r in rows) for split in ("tune", "report")}
-    lines = [f"{n['tune']} tuning and {n['report']} report questions (seed, typed and MultiHop-RAG dev "
-             f"suites); {measured}; measured at commit {', '.join(commits)}", "",
+    lines = [f"{n['tune']} tuning and {n['report']} report questions (seed, typed, MultiHop-RAG dev "
+             f"and users suites); {measured}; measured at commit {', '.join(commits)}", "",
              *table(rows, base.answer, lows.pop() if lows else None)]
     print("\n".join(lines))
     if args.write:
