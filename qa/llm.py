@@ -224,7 +224,7 @@ def _litellm(settings_json: str):
 @lru_cache(maxsize=1)
 def _litellm_for(settings_json: str):
     # pydantic warns about litellm's own typed dicts at import, 40 lines a process: not ours to mend
-    warnings.filterwarnings("ignore", message=r"Items .* `ReadOnly` qualifier", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r"Items? .* `ReadOnly` qualifier", category=UserWarning)
     import litellm
 
     settings = Settings.model_validate_json(settings_json)
