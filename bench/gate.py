@@ -166,8 +166,12 @@ def floor_tuned(tune: list[dict], grid: list[float], threshold: float) -> float:
     """The floor's objective (module docstring) on the tuning split."""
     least = rates(tune, threshold)["refusal_recall"] - RECALL_TOLERANCE
     allowed = [f for f in grid if rates(tune, f, threshold)["refusal_recall"] >= least - 1e-9]
-    return min(allowed, key=lambda f: (rates(tune, f, threshold)["false_refusals"]
-                                       + rates(tune, f, threshold)["wrong_shown"], -f))
+
+    def cost(f: float) -> tuple[int, float]:
+        r = rates(tune, f, threshold)
+        return r["false_refusals"] + r["wrong_shown"], -f
+
+    return min(allowed, key=cost)
 
 
 def table(rows: list[dict], answer, low: float | None) -> list[str]:

@@ -19,14 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from qa.answer.questions import WH_WORDS
 from qa.answer.refusals import CLOSEST, REFUSAL
 from qa.check.cite import content_words
 from qa.check.markers import render_sentences
 from qa.models import Answer, Citation, Passage, Sentence, Span
 
-__all__ = ["answer_parts", "join", "split"]
+__all__ = ["answer_parts", "join", "leans", "shifted", "split"]
 
-_WH = r"(?:how|what|who|whom|whose|when|where|why|which)"
+_WH = rf"(?:{'|'.join(sorted(WH_WORDS))})"
 _AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
 _PREP = r"(?:(?:of|for|by|to|from|in|on|with|at)\s+)?"
 # "..., and how many were charged", "... and why", "... and on how many points"

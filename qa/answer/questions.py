@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from qa.dates import dates_in
 from qa.index.filters import Filters
 
-__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "named_outlets", "outlet_names", "slots"]
+__all__ = ["Choice", "Slot", "asks_yes_no", "choice", "named_outlets", "outlet_names", "slots", "WH_WORDS"]
 _AUX = {"does", "do", "did", "is", "are", "was", "were", "has", "have", "had", "can", "could",
         "will", "would", "should", "may", "might", "must"}
-_WH = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
+WH_WORDS = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"}
 _CLAUSE = re.compile(r"(?:^|[,;:]\s+)[\"'“‘(]*([A-Za-z]+)")  # the first word of each clause
 _SPLIT = re.compile(r"\s+[|\-–—]\s+")  # "The Roar | Sports Writers Blog", "The Independent - Sports"
 
@@ -87,7 +87,7 @@ def asks_yes_no(question: str) -> bool:
         word = m.group(1).lower()
         if word in _AUX:
             return True
-        if word in _WH:
+        if word in WH_WORDS:
             return False
     return False
 
