@@ -272,6 +272,10 @@ def test_a_direct_answer_on_the_same_line_as_the_reasons_is_split_off():
     assert split_direct("Answer: It is used four times a week [1]. More [2].") == (
         "", "It is used four times a week [1]. More [2].")  # cited: a claim, checked as one
     assert split_direct("Answer: 1,000") == ("1,000", "")  # still being written
+    assert split_direct("Answer: Oct. 10, 2023. Deliveries stopped [1].") == (
+        "Oct. 10, 2023.", "Deliveries stopped [1].")  # an abbreviation's stop is not the end
+    assert split_direct("Answer: J. K. Rowling. She wrote it [1].")[0] == "J. K. Rowling."
+    assert split_direct("Answer: No. It was not [1].")[0] == "No."
     assert split_direct("Answer: 80 officers are in the West End.\n\n[1] [2]") == (
         "", "80 officers are in the West End.\n\n[1] [2]")  # its citations follow it
     assert split_direct("The Met uses it [1].") == ("", "The Met uses it [1].")

@@ -67,6 +67,9 @@ NEGATED = "negation differs from the cited sentence"
     ("Tourists saw a pipe band.", "it is not just a band but a pipe band.", None),
     ("Tourists saw a pipe band.", "tourists did not see the pipe band.", NEGATED),
     ("Tourists did not see a pipe band.", "tourists saw a pipe band.", NEGATED),
+    # a typographic apostrophe negates as the plain one does
+    ("If he doesn't play, the bet is void.", "If he doesn’t play, the bet is void.", None),
+    ("If he plays, the bet is void.", "If he doesn’t play, the bet is void.", NEGATED),
 ])
 def test_not_only_is_no_negation(sentence, best, problem):
     assert aligned_checks(sentence, best, best) == problem

@@ -98,3 +98,19 @@ def test_fake_llm_no_part_answered_is_one_refusal_saying_what_was_searched(seed_
     assert "“What did the Mayor say?”" in ans.searched
     assert "“What did the Home Secretary say?”" in ans.searched
     assert len(fake_llm.history) == 2  # a gate each, nothing drafted
+
+
+def test_fake_llm_a_sentence_an_earlier_part_showed_is_not_shown_again(seed_store, fake_llm):
+    n1 = cite_n(seed_store, PART1, "1,000 arrests")
+    n2 = cite_n(seed_store, REWRITTEN, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n1}].",
+                     REWRITTEN,
+                     "yes", f"Live facial recognition has led to more than 1,000 arrests [{n2}]. "
+                            f"Of these, 773 resulted in charges or cautions [{n2}].")
+    streamed = []
+    ans = ask(BOTH, seed_store.settings, seed_store, complete=fake_llm, on_sentence=streamed.append)
+    shown = [s.text for s in ans.sentences if s.shown]
+    assert shown == [s.text for s in streamed]
+    assert len(shown) == 2 and "773" in shown[1]
+    assert ans.text.count("1,000 arrests") == 1
+    assert any(s.reason == "repeats a sentence of an earlier part" for s in ans.sentences)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from qa import prompts
-from qa.answer import evidence, multipart, parts, questions
+from qa.answer import asked, evidence, multipart, parts, questions
 from qa.answer import verdict as verdicts
 from qa.answer.compose import compose
 from qa.answer.direct import direct_answer, split_direct
@@ -61,9 +61,9 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
         return refuse(f"the passages do not answer it ({why})")
     unsure, polar = why, questions.asks_yes_no(question)  # unsure: only the draft's checked sentences answer
     verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
-    held = Held(verdict, on_sentence)
+    emit = asked.Awaited(asked.asked_for(question), Held(verdict, on_sentence).emit)
     said, sentences, kept, texts, dropped = write(question, passages, settings, store, complete,
-                                                  held.emit if on_sentence else None, progress, extra)
+                                                  emit if on_sentence else None, progress, extra)
     if not _per_sentence(timings, sentences):
         return refuse("the model found no answer in the passages" + unbacked(verdict),
                       rejected=[s for s in sentences if s.kind == "gap"])
@@ -78,9 +78,21 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
                           + unbacked(verdict), rejected=sentences, dropped_citations=dropped)
         sentences, kept = sentences + quotes, kept + quotes
         for s in quotes:
-            held.emit(s)
+            emit(s)
     direct = verdict or direct_answer(said, kept, passages, polar=polar)
-    if said or verdict is not None:
+    if lacking := asked.missing(emit.kind, [direct] * direct.shown + backing(sentences)):
+        return refuse(lacking, rejected=sentences, dropped_citations=dropped)
+    emit.flush()  # held sentences, when only the direct answer gave what was asked
+    return _answer(question, direct, bool(said) or verdict is not None, sentences, kept, passages, texts,
+                   dropped, extra)
+
+
+def _answer(question: str, direct: Sentence, with_direct: bool, sentences: list[Sentence],
+            kept: list[Sentence], passages: list[Passage], texts: dict[str, str],
+            dropped: int, extra: dict) -> Answer:
+    """The answer shown: the direct answer (when there is one and it stands) before the kept,
+    checked sentences."""
+    if with_direct:
         sentences.insert(0, direct)
     text = render_sentences(kept)
     return Answer(question=question, answer=direct.text.rstrip(".") if direct.shown else "",

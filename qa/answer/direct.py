@@ -13,6 +13,10 @@ __all__ = ["direct_answer", "same_words", "split_direct"]
 
 _DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
 _FIRST_END = re.compile(r"[.!?](?=\s)")
+# a full stop after these ends a word, not the direct answer: "Oct. 10, 2023", "Dr. Smith", "U.S."
+_ABBREVIATIONS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+                  "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "gov", "sen", "rep", "vs"}
+_LAST_WORD = re.compile(r"(\w+)$")
 _LEAD_MARKS = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+(?:\n|$)")
 
 
@@ -28,7 +32,7 @@ def split_direct(draft: str) -> tuple[str, str]:
     if not m:
         return "", draft
     rest = text[m.end():]
-    stop = _FIRST_END.search(rest)
+    stop = _first_end(rest)
     ends = [i for i in (rest.find("\n"), stop.end() if stop else -1) if i >= 0]
     if not ends:
         return rest.strip(), ""
@@ -36,6 +40,17 @@ def split_direct(draft: str) -> tuple[str, str]:
     if "[" in line or "【" in line or _LEAD_MARKS.match(body):
         return "", rest  # "Answer: 80 officers ... [1]" or "Answer: 80 officers ...\n\n[1] [2]"
     return line.strip(), body.lstrip()
+
+
+def _first_end(text: str) -> re.Match | None:
+    """The first full stop (or ! or ?) that ends a sentence, not an abbreviation or an initial."""
+    for stop in _FIRST_END.finditer(text):
+        word = _LAST_WORD.search(text[:stop.start()])
+        if stop.group() == "." and word and (word.group(1).lower() in _ABBREVIATIONS
+                                             or len(word.group(1)) == 1 and word.group(1).isupper()):
+            continue
+        return stop
+    return None
 
 
 def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool) -> Sentence:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from qa.answer.direct import same_words
 from qa.answer.questions import WH_WORDS
 from qa.answer.refusals import CLOSEST, REFUSAL
 from qa.check.cite import content_words
 from qa.check.markers import render_sentences
 from qa.models import Answer, Citation, Passage, Sentence, Span
 
-__all__ = ["answer_parts", "join", "leans", "shifted", "split"]
+__all__ = ["answer_parts", "join", "leans", "once", "shifted", "split"]
 
 _WH = rf"(?:{'|'.join(sorted(WH_WORDS))})"
 _AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
@@ -83,11 +84,15 @@ def answer_parts(question: str, parts: list[str], ask_one: Ask, rewrite: Rewrite
     """Each part asked with ask_one (a part leaning on the one before rewritten first), its
     shown sentences handed to on_sentence as they pass, numbered as in the joined answer."""
     answers: list[Answer] = []
-    offset = 0
+    offset, seen = 0, set[str]()
+
+    def emit_once(s: Sentence) -> None:
+        if (s := once(s, seen)).shown:
+            on_sentence(s)  # type: ignore[misc]
+
     for i, part in enumerate(parts):
         asked = rewrite(part, [(parts[i - 1], answers[-1].text)]) if i and leans(part) else part
-        emit = None if on_sentence is None else (
-            lambda s, off=offset: on_sentence(shifted(s, off)))  # type: ignore[misc]
+        emit = None if on_sentence is None else (lambda s, off=offset: emit_once(shifted(s, off)))
         ans = ask_one(asked, emit)
         if ans.refused and on_sentence is not None:
             on_sentence(_missing(ans))
@@ -105,6 +110,7 @@ def join(question: str, answers: list[Answer]) -> Answer:
     closest: list[Citation] = []
     passages: list[Passage] = []
     said: list[str] = []
+    seen = set[str]()
     for ans in answers:
         off = len(passages)
         passages += ans.passages
@@ -115,7 +121,7 @@ def join(question: str, answers: list[Answer]) -> Answer:
             rejected += theirs
             sentences += [_missing(ans), *theirs]
         else:
-            sentences += [shifted(s, off) for s in ans.sentences]
+            sentences += [once(shifted(s, off), seen) for s in ans.sentences]
             said += [ans.answer] if ans.answer else []
     common = dict(question=question, passages=passages, model=answers[0].model,
                   checked_by=next((a.checked_by for a in answers if a.checked_by), ""),
@@ -134,6 +140,19 @@ def join(question: str, answers: list[Answer]) -> Answer:
     lead = f"{'; '.join(said)}. " if said else ""
     return Answer(answer="; ".join(said), text=f"{lead}{body}", sentences=sentences,
                   citations=citations, **common)
+
+
+def once(s: Sentence, seen: set[str]) -> Sentence:
+    """The sentence, or, when an earlier part showed the same words ("80 officers are now in
+    the West End." for both parts), a copy not shown; seen gathers the words shown. Applied in
+    the same order while streaming and when joining, so both show the same sentences."""
+    if not (s.shown and s.kind == "claim"):
+        return s
+    words = same_words(s.text)
+    if words in seen:
+        return s.model_copy(update={"shown": False, "reason": "repeats a sentence of an earlier part"})
+    seen.add(words)
+    return s
 
 
 def _missing(ans: Answer) -> Sentence:

@@ -42,9 +42,9 @@ _NOT_NAMES = {
 _STOP = _NOT_NAMES | {"is", "are", "was", "were", "be", "been", "has", "have", "had", "of",
                       "to", "said", "says", "will", "would", "can", "could", "not", "than",
                       "more", "over", "up", "about", "into", "out", "s", "t"}
-_NEGATION = re.compile(
+_NEGATION = re.compile(  # n't with either apostrophe: "don't", "don’t"
     r"\b(not(?!\s+(?:only|just)\b)|no|never|none|nobody|nothing|neither|nor|without|cannot|stop|stops|stopped|"
-    r"halt|halted|scrap|scrapped|abandon|abandoned|ban|banned|deny|denied|denies)\b|n't\b",
+    r"halt|halted|scrap|scrapped|abandon|abandoned|ban|banned|deny|denied|denies)\b|n['’]t\b",
     re.IGNORECASE)
 _SPEECH = re.compile(r"\b(said|says|say|told|added|explained|described|called|warned|argued|"
                      r"claimed|stated|according to|quoted)\b", re.IGNORECASE)

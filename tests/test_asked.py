@@ -1,0 +1,70 @@
+"""A question asking how many is answered only by a shown sentence giving a number
+(qa.answer.asked): true, cited sentences that give none answer another question."""
+
+import pytest
+
+from qa.answer.ask import ask
+from qa.answer.asked import Awaited, asked_for, gives
+from qa.models import Sentence
+
+from .conftest import FakeLLM
+from .test_answer_flow import cite_n
+
+JOBS = "How many police jobs are going?"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("how many police jobs are going", "count"),
+    ("How much is the funding gap?", "amount"),
+    ("What share of business leaders think AI will be critical?", "amount"),
+    ("who criticised the plan", None),
+    ("Is the public order team getting bigger?", None),
+    ("What did the commissioner say about how many arrests there were?", None),
+])
+def test_what_a_question_asks_for(question, kind):
+    assert asked_for(question) == kind
+
+
+@pytest.mark.parametrize("kind, text, ok", [
+    ("count", "The Met will lose around 1,400 officers.", True),
+    ("count", "Seven counts of fraud.", True),
+    ("count", "No officers were hurt.", True),
+    ("count", "The Met will double its use of live facial recognition.", False),
+    ("amount", "The Met will double its use of live facial recognition.", True),
+    ("amount", "Ninety-four percent of business leaders agree.", True),
+    ("amount", "The technology is still nascent.", False),
+])
+def test_what_gives_a_count_or_an_amount(kind, text, ok):
+    assert gives(kind, text) is ok
+
+
+def test_sentences_wait_until_one_gives_what_was_asked_then_go_out_in_order():
+    out: list[str] = []
+    wait = Awaited("count", lambda s: out.append(s.text))
+    wait(Sentence(text="The Met is restructuring.", citations=[1]))
+    assert out == []
+    wait(Sentence(text="It will lose 1,400 officers.", citations=[1]))
+    wait(Sentence(text="It is short of money.", citations=[1]))
+    assert out == ["The Met is restructuring.", "It will lose 1,400 officers.", "It is short of money."]
+
+
+def test_fake_llm_a_how_many_answer_without_a_number_is_refused_and_never_streamed(seed_store):
+    n = cite_n(seed_store, JOBS, "double its use")
+    fake = FakeLLM().enqueue("yes", "The Metropolitan Police Service (Met) will double its use of live "
+                                    f"facial recognition technology to target wanted criminals [{n}].")
+    streamed: list[Sentence] = []
+    ans = ask(JOBS, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
+    assert ans.refused and streamed == []
+    assert "count the question asks for" in ans.sentences[0].reason
+    assert ans.closest  # where the reader can look
+
+
+def test_fake_llm_a_how_many_answer_streams_once_a_sentence_gives_the_number(seed_store):
+    lose = "How many officers will the Met lose?"
+    n = cite_n(seed_store, lose, "1,400 officers")
+    fake = FakeLLM().enqueue("yes", f"The Met faces a £260 million funding shortfall [{n}]. "
+                                    f"It will lose around 1,400 officers and 300 civilian staff [{n}].")
+    streamed: list[Sentence] = []
+    ans = ask(lose, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
+    assert not ans.refused and "1,400" in ans.text
+    assert [s.text for s in streamed] == [s.text for s in ans.sentences if s.shown]
