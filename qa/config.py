@@ -217,6 +217,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a remote model call fails.")
     llm_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote model call.")
     seed: int = Field(0, description="Sampling seed; with temperature 0 answers are repeatable.")
+    store_url: str | None = Field(
+        None, description="postgresql://user:password@host:port/db of a PostgreSQL server holding the "
+        "articles, chunks, copy groups, feeds and the change log, shared by every qa process that "
+        "names it (with QA_CHROMA_URL for the vectors); unset = SQLite in DATA_DIR.")
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; unset = embedded Chroma on disk."
     )

@@ -1,0 +1,123 @@
+"""The library on a real PostgreSQL server (QA_STORE_URL): the same store as the embedded
+SQLite one, and shared: two stores over one PostgreSQL database and one Chroma server (two
+qa processes' view) see each other's additions and deletions at their next search."""
+
+import pytest
+
+from qa.errors import StoreError
+from qa.index.retrieve import search
+from qa.index.store import Store
+from qa.ingest.add import ingest
+from qa.ingest.feeds import FeedBook
+
+from .conftest import MULTIHOP, SEEDS, make_settings
+
+QUESTIONS = ["How many arrests has live facial recognition led to?",
+             "What did the prosecution say about Sam Bankman-Fried?",
+             "Which team won the match?"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The seed article and 40 MultiHop-RAG articles, as files to ingest."""
+    d = tmp_path_factory.mktemp("corpus")
+    lines = (MULTIHOP / "articles.jsonl").read_text().splitlines()[:40]
+    (d / "multihop.jsonl").write_text("\n".join(lines) + "\n")
+    return [SEEDS, d / "multihop.jsonl"]
+
+
+def _found(store: Store, question: str, mode: str = "hybrid") -> list[str]:
+    return [p.chunk_id for p in search(store, question, store.settings.retrieval, k=5, mode=mode)]
+
+
+def test_postgres_store_holds_and_finds_what_the_sqlite_store_does(corpus, store_url, tmp_path):
+    lite = Store(make_settings(tmp_path / "lite"))
+    pg = Store(make_settings(tmp_path / "pg", store_url=store_url))
+    assert pg.db.dialect == "postgres" and not (tmp_path / "pg" / "qa.sqlite3").exists()
+    for store in (lite, pg):
+        report = ingest(corpus, store)
+        assert len(report.added) == 41 and not report.errors
+    assert pg.counts() == lite.counts()
+    assert pg.list_articles() == lite.list_articles()  # copy groups included
+    for q in QUESTIONS:
+        for mode in ("hybrid", "bm25", "dense"):
+            assert _found(pg, q, mode) == _found(lite, q, mode), (q, mode)
+    again = ingest(corpus, pg)  # nothing stored twice
+    assert len(again.skipped) == 41 and pg.counts() == lite.counts()
+    victim = pg.list_articles()[0]["id"]
+    assert pg.delete_article(victim) and lite.delete_article(victim)
+    assert pg.counts() == lite.counts() and pg.article(victim) is None
+    for q in QUESTIONS:
+        assert _found(pg, q) == _found(lite, q)
+
+
+def test_two_stores_over_one_postgres_and_one_chroma_server_see_each_others_writes(
+        corpus, store_url, chroma_url, tmp_path):
+    a = Store(make_settings(tmp_path / "a", store_url=store_url, chroma_url=chroma_url))
+    b = Store(make_settings(tmp_path / "b", store_url=store_url, chroma_url=chroma_url))
+    q = QUESTIONS[0]
+    assert _found(b, q) == []  # b has searched (and loaded its index) before a adds anything
+    ingest([SEEDS], a)
+    seen = search(b, q, b.settings.retrieval, k=3, mode="bm25")
+    assert any("1,000 arrests" in p.text for p in seen)  # b's lexical index caught up
+    assert any("1,000 arrests" in p.text for p in search(b, q, b.settings.retrieval, k=3, mode="dense"))
+    ingest(corpus[1:], b)
+    assert a.counts() == b.counts() == {"articles": 41, "chunks": b.chroma.collection.count()}
+    assert _found(a, QUESTIONS[1]) == _found(b, QUESTIONS[1])
+    seed_id = next(r["id"] for r in a.list_articles() if "Facial" in r["title"])
+    assert b.delete_article(seed_id)
+    assert not any("1,000 arrests" in p.text for p in search(a, q, a.settings.retrieval, k=5))
+    assert a.counts() == b.counts() == {"articles": 40, "chunks": a.chroma.collection.count()}
+
+
+def test_feeds_state_lives_in_the_postgres_store(store_url, tmp_path):
+    book = FeedBook(make_settings(tmp_path / "d", store_url=store_url, feeds_allow_private=True))
+    book.add("http://127.0.0.1:9/feed.xml", every=600)
+    book.mark("http://127.0.0.1:9/feed.xml", [("e1", "d1", None), ("e1", "d2", "a1")])
+    other = FeedBook(make_settings(tmp_path / "e", store_url=store_url, feeds_allow_private=True))
+    assert [f.url for f in other.all()] == ["http://127.0.0.1:9/feed.xml"]
+    assert other.get("http://127.0.0.1:9/feed.xml").every == 600
+    assert other.seen("http://127.0.0.1:9/feed.xml", "e1") == "d2"
+
+
+def test_a_store_url_that_is_not_postgres_or_not_reachable_is_a_clear_error(tmp_path, postgres_server):
+    with pytest.raises(StoreError, match="not a postgresql:// address"):
+        Store(make_settings(tmp_path / "x", store_url="mysql://localhost/qa"))
+    with pytest.raises(StoreError, match="cannot reach the PostgreSQL store") as e:
+        Store(make_settings(tmp_path / "y", store_url=f"{postgres_server}/no_such_db"))
+    assert "no_such_db" in str(e.value)
+
+
+_KILLED = """
+import os, sys
+from qa.index.store import Store
+from qa.ingest.add import ingest
+from tests.conftest import SEEDS, make_settings
+from pathlib import Path
+
+def die(self, chunks):  # the process dies after the vectors are written, before the rows commit
+    os._exit(9)
+
+Store._insert_chunks = die
+ingest([SEEDS], Store(make_settings(Path(sys.argv[1]), store_url=sys.argv[2], chroma_url=sys.argv[3])))
+"""
+
+
+def test_a_process_killed_between_the_vector_write_and_the_commit_leaves_neither_store_ahead(
+        store_url, chroma_url, tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-c", _KILLED, str(tmp_path / "dead"), store_url, chroma_url],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 9, run.stderr[-2000:]
+    other = Store(make_settings(tmp_path / "other", store_url=store_url, chroma_url=chroma_url))
+    assert other.counts() == {"articles": 0, "chunks": 0}
+    dead = other.chroma.collection.count()
+    assert dead > 0  # the dead process's vectors, never committed
+    assert other.repair() == dead and other.chroma.collection.count() == 0  # as opening does (sync)
+    ingest([SEEDS], other)
+    assert other.counts()["articles"] == 1
+    assert other.chroma.collection.count() == other.counts()["chunks"]
