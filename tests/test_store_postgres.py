@@ -121,3 +121,60 @@ def test_a_process_killed_between_the_vector_write_and_the_commit_leaves_neither
     ingest([SEEDS], other)
     assert other.counts()["articles"] == 1
     assert other.chroma.collection.count() == other.counts()["chunks"]
+
+
+def test_two_qa_servers_over_one_library_see_each_others_uploads_and_deletes(
+        store_url, chroma_url, tmp_path):
+    """Two `python app.py` processes (the app and the API, as `qa serve`), one PostgreSQL store
+    and one Chroma server: both start on the empty store at once and the seed article is
+    stored once; an article uploaded to one is found by the other's very next search (no
+    polling: its index follows the shared change log before it searches), a delete
+    likewise; 20 concurrent clients spread over both get the single-client results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from .conftest import running_app
+
+    env = {"QA_STORE_URL": store_url, "QA_CHROMA_URL": chroma_url}
+    with running_app(tmp_path / "a", **env) as a, running_app(tmp_path / "b", **env) as b:
+        def found(url: str, query: str) -> list[str]:
+            r = httpx.post(f"{url}v1/search", json={"query": query, "k": 5}, timeout=120)
+            r.raise_for_status()
+            return [p["text"] for p in r.json()["results"]]
+
+        def titles(url: str) -> list[str]:
+            return sorted(r["title"] for r in httpx.get(f"{url}v1/articles", timeout=60).json()["articles"])
+
+        assert titles(a) == titles(b) and len(titles(a)) == 1  # seeded once, not twice
+        q = "How deep was the lake at Keswick after the storm?"
+        assert not any("Keswick" in t for t in found(b, q))
+        row = {"title": "Storm floods Keswick", "source": "Lakes Gazette", "published_at": "2025-08-02",
+               "text": "The lake at Keswick rose to a depth of 14 metres after the storm on Friday. "
+                       "Residents were moved to the town hall while the water stayed high."}
+        added = httpx.post(f"{a}v1/articles", json={"articles": [row]}, timeout=120).json()
+        assert added["added"] == ["Storm floods Keswick"]
+        assert any("14 metres" in x for x in found(b, q))  # at the other's very next search
+        single = found(a, q)
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(lambda i: found((a, b)[i % 2], q), range(20)))
+        assert all(r == single for r in results)
+        aid = next(r["id"] for r in httpx.get(f"{b}v1/articles").json()["articles"]
+                   if r["title"] == row["title"])
+        assert httpx.delete(f"{b}v1/articles/{aid}", timeout=60).status_code == 200
+        assert not any("14 metres" in x for x in found(a, q))  # gone at the next search
+        assert titles(a) == titles(b) and len(titles(a)) == 1
+    check = Store(make_settings(tmp_path / "check", store_url=store_url, chroma_url=chroma_url))
+    assert check.chroma.collection.count() == check.counts()["chunks"]  # neither store ahead
+
+
+def test_two_stores_adding_the_same_articles_at_once_store_them_once(corpus, store_url, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores = [Store(make_settings(tmp_path / n, store_url=store_url)) for n in ("a", "b")]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda s: ingest(corpus, s), stores))
+    assert sum(len(r.added) for r in reports) == 41  # each article added by one of them
+    assert all(not r.errors for r in reports)
+    assert stores[0].counts()["articles"] == 41
+    assert len({r["title"] for r in stores[1].list_articles()}) == len(stores[1].list_articles())

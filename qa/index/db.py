@@ -12,6 +12,7 @@ seen entry n has seen every entry before it (qa.index.lexicon relies on that).
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ class Db:
 
     def __init__(self, conn: Any, dialect: Literal["sqlite", "postgres"], where: str):
         self.conn, self.dialect, self.where = conn, dialect, where
+        self._tx_lock = threading.RLock()  # one transaction at a time on this connection
         self._depth = 0
 
     def _sql(self, sql: str) -> str:
@@ -53,26 +55,22 @@ class Db:
 
     @contextmanager
     def tx(self) -> Iterator[None]:
-        """A transaction: committed when the block ends, rolled back when it raises. Nested
-        blocks join the outer one."""
-        if self._depth:
+        """A transaction: committed when the block ends, rolled back when it raises. A block
+        in the same thread inside another joins it; another thread's waits for it to end."""
+        with self._tx_lock:
             self._depth += 1
             try:
-                yield
+                if self._depth > 1:
+                    yield
+                elif self.dialect == "postgres":
+                    with self.conn.transaction():
+                        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+                        yield
+                else:
+                    with self.conn:
+                        yield
             finally:
                 self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            if self.dialect == "postgres":
-                with self.conn.transaction():
-                    self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
-                    yield
-            else:
-                with self.conn:
-                    yield
-        finally:
-            self._depth = 0
 
     def close(self) -> None:
         self.conn.close()
