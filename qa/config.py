@@ -38,6 +38,10 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense hits in rank fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 hits in rank fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    lexical: Literal["bm25", "postgres"] = Field(
+        "bm25", description="The lexical half of hybrid search: bm25 (each process's in-memory "
+        "BM25 index, kept in step with the store's change log), or postgres (PostgreSQL's full-text "
+        "search over the shared store: tsvector, GIN index, ts_rank_cd; needs QA_STORE_URL).")
     rerank: bool = Field(
         True, description="Rerank fused hits: boost articles whose outlet or title the question "
         "names, and spread the top passages over several articles.")

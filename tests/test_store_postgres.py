@@ -178,3 +178,21 @@ def test_two_stores_adding_the_same_articles_at_once_store_them_once(corpus, sto
     assert all(not r.errors for r in reports)
     assert stores[0].counts()["articles"] == 41
     assert len({r["title"] for r in stores[1].list_articles()}) == len(stores[1].list_articles())
+
+
+def test_postgres_full_text_search_finds_chunks_by_their_words_and_honours_filters(
+        corpus, store_url, tmp_path):
+    from qa.index.filters import Filters
+
+    s = make_settings(tmp_path / "pg", store_url=store_url, retrieval={"lexical": "postgres"})
+    store = Store(s)
+    ingest(corpus, store)
+    q = "How many arrests has live facial recognition led to?"
+    hits = search(store, q, s.retrieval, k=3, mode="bm25")
+    assert hits and "facial recognition" in hits[0].text.lower()
+    outlet = next(r["source"] for r in store.list_articles() if "Facial" not in r["title"])
+    only = search(store, q, s.retrieval, k=3, mode="bm25", filters=Filters(source=outlet))
+    assert all(p.source == outlet for p in only)
+    lite = Store(make_settings(tmp_path / "lite", retrieval={"lexical": "postgres"}))
+    with pytest.raises(StoreError, match="QA_STORE_URL"):
+        search(lite, q, lite.settings.retrieval, mode="bm25")

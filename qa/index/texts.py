@@ -50,6 +50,17 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER chunk_logged AFTER INSERT OR UPDATE OR DELETE ON chunks
   FOR EACH ROW EXECUTE FUNCTION qa_log_chunk();
+-- full-text search (QA_RETRIEVAL__LEXICAL=postgres): each chunk's words, from its article's span
+ALTER TABLE chunks ADD COLUMN IF NOT EXISTS tsv tsvector;
+CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv);
+CREATE OR REPLACE FUNCTION qa_chunk_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.tsv := to_tsvector('english', (SELECT substr(a.text, NEW.start + 1, NEW."end" - NEW.start)
+                                     FROM articles a WHERE a.id = NEW.article_id));
+  RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER chunk_words BEFORE INSERT OR UPDATE ON chunks
+  FOR EACH ROW EXECUTE FUNCTION qa_chunk_words();
 """
 META_FIELDS = "id, key, title, source, author, category, published_at, url"
 
