@@ -110,7 +110,7 @@ def build_synthetic(store, n: int, per_article: int = 10, batch: int = 500) -> N
         for i in range(0, len(ids), 5000):
             store.collection.upsert(ids=ids[i:i + 5000], embeddings=np.vstack(vecs)[i:i + 5000],
                                     metadatas=metas[i:i + 5000])
-        with store.db:
+        with store.db.tx():
             store.db.executemany(
                 "INSERT INTO articles (id, key, title, source, author, category, published_at, url, "
                 "text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)", arts)

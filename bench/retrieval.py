@@ -1,10 +1,14 @@
 """Retrieval on MultiHop-RAG dev: Hits@4, Hits@10, MRR@10, MAP@10.
 
-    python bench/retrieval.py [--no-distractors] [--write docs/retrieval.md]
+    python bench/retrieval.py [--no-distractors] [--postgres] [--write docs/retrieval.md]
 
 The corpus is the 326 MultiHop-RAG articles in the repository, plus the 141 off-topic
 distractors of ../shared/data/multihop-rag-dev/ when that folder is there (they carry no
 licence, so they are not in the repository); the table's first line says which.
+
+--postgres starts a PostgreSQL server (bench/servers.py) and measures a store on it instead:
+its lexical half by BM25 (as the embedded store) and by PostgreSQL's full-text search
+(QA_RETRIEVAL__LEXICAL=postgres, qa/index/fulltext.py), side by side on the same chunks.
 
 Every configuration but the last groups copies of one text (qa/index/copies.py: one passage per
 copy group); the last is the production configuration without that grouping.
@@ -18,7 +22,9 @@ fusion (+ rerank), measured in-process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DISTRACTORS = ROOT.parent / "shared" / "data" / "multihop-rag-dev" / "distractors.jsonl"
 
+from bench import servers  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evals import metrics as m  # noqa: E402
 from qa.evals.cases import load_multihop  # noqa: E402
@@ -38,10 +45,23 @@ MODES = [("dense only", "dense", {"rerank": False}), ("BM25 only", "bm25", {"rer
          ("dense + source/diversity rerank", "dense", {"rerank": True}),
          ("hybrid + source/diversity rerank", "hybrid", {"rerank": True}),
          ("hybrid + rerank, copies not grouped", "hybrid", {"rerank": True, "copies": False})]
+# --postgres: the same store on a PostgreSQL server, its lexical half by BM25 or by PostgreSQL
+POSTGRES_MODES = [("dense only (PostgreSQL store)", "dense", {"rerank": False}),
+                  ("BM25 only (PostgreSQL store)", "bm25", {"rerank": False}),
+                  ("PostgreSQL full-text only", "bm25", {"rerank": False, "lexical": "postgres"}),
+                  ("hybrid (RRF), BM25", "hybrid", {"rerank": False}),
+                  ("hybrid (RRF), PostgreSQL full-text", "hybrid", {"rerank": False, "lexical": "postgres"}),
+                  ("hybrid + rerank, PostgreSQL full-text", "hybrid",
+                   {"rerank": True, "lexical": "postgres"})]
 
 
-def run(chunk_words: int, embedder: str, queries, corpus) -> list[dict]:
-    settings = Settings(data_dir=ROOT / ".qa" / "bench" / f"mh-{chunk_words}-{len(corpus)}",
+def run(chunk_words: int, embedder: str, queries, corpus, store_url: str | None = None) -> list[dict]:
+    """Every configuration on the embedded store; with store_url, instead BM25 beside
+    PostgreSQL's full-text search on a shared store of the same corpus (POSTGRES_MODES)."""
+    folder = ROOT / ".qa" / "bench" / f"mh-{chunk_words}-{len(corpus)}"
+    if store_url:  # a new database each run: its vectors go to a new folder too
+        folder = Path(tempfile.mkdtemp(prefix="qa-retrieval-pg-"))
+    settings = Settings(data_dir=folder, store_url=store_url,
                         chunking={"target_words": chunk_words}, embedder=embedder)
     store = Store(settings)
     t = time.perf_counter()
@@ -51,27 +71,29 @@ def run(chunk_words: int, embedder: str, queries, corpus) -> list[dict]:
     out = []
     ungrouped = Store(settings.model_copy(update={"stories": settings.stories.model_copy(
         update={"copies": False})}))
-    for label, mode, extra in MODES:
+    for label, mode, extra in (POSTGRES_MODES if store_url else MODES):
         extra = dict(extra)
         on = ungrouped if extra.pop("copies", True) is False else store
         r = settings.retrieval.model_copy(update=extra)
-        rels, lat = [], []
-        search(on, "warm up", r, k=10, mode=mode)
-        for case in queries:
-            t = time.perf_counter()
-            hits = search(on, case.question, r, k=10, mode=mode)
-            lat.append(time.perf_counter() - t)
-            rels.append((m.retrieval_ranks([h.text for h in hits], case.gold_facts),
-                         len(case.gold_facts)))
         out.append({"chunk_words": chunk_words, "config": label, "embedder": embedder,
-                    "chunks": store.counts()["chunks"],
-                    "hits@4": m.rate([m.hits_at(r_, 4) for r_, _ in rels]),
-                    "hits@10": m.rate([m.hits_at(r_, 10) for r_, _ in rels]),
-                    "mrr@10": m.rate([m.mrr_at(r_) for r_, _ in rels]),
-                    "map@10": m.rate([m.map_at(r_, n) for r_, n in rels]),
-                    "p50_ms": 1000 * m.percentile(lat, 50), "p95_ms": 1000 * m.percentile(lat, 95),
-                    "ingest_s": ingest_s})
+                    "chunks": store.counts()["chunks"], "ingest_s": ingest_s,
+                    **_measure(on, r, mode, queries)})
     return out
+
+
+def _measure(store: Store, r, mode: str, queries) -> dict:
+    rels, lat = [], []
+    search(store, "warm up", r, k=10, mode=mode)
+    for case in queries:
+        t = time.perf_counter()
+        hits = search(store, case.question, r, k=10, mode=mode)
+        lat.append(time.perf_counter() - t)
+        rels.append((m.retrieval_ranks([h.text for h in hits], case.gold_facts), len(case.gold_facts)))
+    return {"hits@4": m.rate([m.hits_at(r_, 4) for r_, _ in rels]),
+            "hits@10": m.rate([m.hits_at(r_, 10) for r_, _ in rels]),
+            "mrr@10": m.rate([m.mrr_at(r_) for r_, _ in rels]),
+            "map@10": m.rate([m.map_at(r_, n) for r_, n in rels]),
+            "p50_ms": 1000 * m.percentile(lat, 50), "p95_ms": 1000 * m.percentile(lat, 95)}
 
 
 def main() -> None:
@@ -80,14 +102,20 @@ def main() -> None:
     ap.add_argument("--sizes", default="120,60", help="chunk sizes (words) to compare")
     ap.add_argument("--embedders", default="minilm,minilm-int8", help="embedders to compare")
     ap.add_argument("--no-distractors", action="store_true", help="the repository's articles only")
+    ap.add_argument("--postgres", action="store_true", help="measure on a PostgreSQL store (a server "
+                    "started here): BM25 beside PostgreSQL's full-text search")
     args = ap.parse_args()
     suite = load_multihop()
     queries = [c for c in suite.cases if not c.refuse]
     extra = [] if args.no_distractors or not DISTRACTORS.is_file() else [DISTRACTORS]
     corpus = suite.corpus_paths() + extra
-    rows = [row for emb in args.embedders.split(",") for size in map(int, args.sizes.split(","))
-            for row in run(size, emb, queries, corpus)]
-    dense = {(r["embedder"], r["chunk_words"]): r["mrr@10"] for r in rows if r["config"] == "dense only"}
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(servers.postgres()) if args.postgres else None
+        url = servers.new_database(server, "qa_retrieval") if server else None
+        rows = [row for emb in args.embedders.split(",") for size in map(int, args.sizes.split(","))
+                for row in run(size, emb, queries, corpus, url)]
+    dense = {(r["embedder"], r["chunk_words"]): r["mrr@10"] for r in rows
+             if r["config"].startswith("dense only")}
     what = "326 articles + 141 distractors from ../shared" if extra else "326 articles, no distractors"
     lines = [f"MultiHop-RAG dev: {len(queries)} non-null queries; corpus: {what}", "",
              "| embedder | chunk words | config | chunks | Hits@4 | Hits@10 | MRR@10 | MAP@10 | "

@@ -38,6 +38,10 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, description="Weight of dense hits in rank fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 hits in rank fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    lexical: Literal["bm25", "postgres"] = Field(
+        "bm25", description="The lexical half of hybrid search: bm25 (each process's in-memory "
+        "BM25 index, kept in step with the store's change log), or postgres (PostgreSQL's full-text "
+        "search over the shared store: tsvector, GIN index, ts_rank_cd; needs QA_STORE_URL).")
     rerank: bool = Field(
         True, description="Rerank fused hits: boost articles whose outlet or title the question "
         "names, and spread the top passages over several articles.")
@@ -217,6 +221,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a remote model call fails.")
     llm_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote model call.")
     seed: int = Field(0, description="Sampling seed; with temperature 0 answers are repeatable.")
+    store_url: str | None = Field(
+        None, description="postgresql://user:password@host:port/db of a PostgreSQL server holding the "
+        "articles, chunks, copy groups, feeds and the change log, shared by every qa process that "
+        "names it (with QA_CHROMA_URL for the vectors); unset = SQLite in DATA_DIR.")
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; unset = embedded Chroma on disk."
     )

@@ -17,6 +17,10 @@ class ModelError(QAError):
     """The language model could not be loaded or called."""
 
 
+class StoreError(QAError):
+    """The store's database cannot be reached or is set up wrong (QA_STORE_URL)."""
+
+
 class NotFound(QAError):
     """An article id, title or path that matches nothing stored."""
 

@@ -163,3 +163,7 @@ def serving(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# the real servers' fixtures (chroma_url, postgres_server, store_url), for every test module
+from .servers import chroma_url, postgres_server, store_url  # noqa: E402, F401

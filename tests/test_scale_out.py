@@ -4,12 +4,9 @@ Also: a remote model that fails gives a clear error after bounded retries."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -18,38 +15,7 @@ from qa.index.store import Store
 from qa.ingest.add import ingest
 
 from .conftest import MODELS_DIR, ROOT, SEEDS, free_port, make_settings
-
-BIN = Path(sys.executable).parent
-
-
-def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
-    t = time.time()
-    while time.time() - t < seconds:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}") from None
-            time.sleep(0.5)
-    raise TimeoutError(f"{url}: {log.read_text()[-2000:]}")
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    exe = shutil.which("chroma", path=str(BIN)) or shutil.which("chroma")
-    if not exe:
-        pytest.skip("the chroma CLI is not installed")
-    port = free_port()
-    d = tmp_path_factory.mktemp("chroma")
-    log = d / "server.log"
-    proc = subprocess.Popen([exe, "run", "--path", str(d / "db"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_for(f"{url}/api/v2/heartbeat", proc, log)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+from .servers import wait_for
 
 
 def test_chroma_server_store_ingest_and_search(chroma_url, tmp_path):

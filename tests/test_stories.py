@@ -112,7 +112,7 @@ def test_a_store_from_before_copies_is_grouped_when_opened(tmp_path):
     s = make_settings(tmp_path / "data")
     st = Store(s)
     ingest([SEEDS, FIXTURE / "fixture.jsonl"], st)
-    with st.db:
+    with st.db.tx():
         st.db.execute("DELETE FROM copies")
     st.sync()
     assert titles_by_group(Store(s)) == [set(EXPECTED["copies"][0])]

@@ -20,15 +20,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import sqlite3
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from qa.index.db import Db
 
 __all__ = ["WORD", "Copies", "carries", "containment", "earlier_copy", "shingles"]
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS copies (article_id TEXT PRIMARY KEY, group_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS copies_group ON copies(group_id);
-CREATE TABLE IF NOT EXISTS copy_bands (band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS copy_bands (band INTEGER NOT NULL, key BIGINT NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS copy_bands_key ON copy_bands(band, key);
 CREATE INDEX IF NOT EXISTS copy_bands_article ON copy_bands(article_id);"""
 NUM_PERM = 128
@@ -91,11 +94,11 @@ def band_keys(text: str) -> list[tuple[int, int]]:
 class Copies:
     """The copy groups of a store's articles (see the module doc)."""
 
-    def __init__(self, db: sqlite3.Connection, threshold: float, text_of):
+    def __init__(self, db: Db, threshold: float, text_of):
         self.db = db
         self.threshold = threshold
         self.text_of = text_of  # article id -> its stored text
-        db.executescript(_SCHEMA)
+        db.script(_SCHEMA)
 
     def add(self, articles: list[tuple[str, str]]) -> dict[str, str]:
         """Record (article id, text) pairs, each joining the group of the stored article it

@@ -89,7 +89,7 @@ def _catch_up(store, lex: Lexicon, last: int) -> Lexicon:
 def _save(store, lex: Lexicon) -> None:
     lex.index.save(store.dir / "bm25" / store.key, {"seq": lex.seq})
     lex.saved_seq = lex.seq
-    with store.db:  # keep the newest entry: the log's max(seq) is the store's position
+    with store.db.tx():  # keep the newest entry: the log's max(seq) is the store's position
         store.db.execute("DELETE FROM chunk_log WHERE seq <= ? AND seq < (SELECT max(seq) FROM chunk_log)",
                          (lex.seq,))
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from qa.config import RetrievalSettings
 from qa.dates import dates_in
+from qa.index import fulltext
 from qa.index.copies import carries
 from qa.index.filters import Catalog, Filters
 from qa.index.store import Store
@@ -66,7 +67,9 @@ def search(store: Store, query: str, settings: RetrievalSettings, k: int | None 
     catalog = store.catalog()
     mask = catalog.mask(filters) if filters.active() else None
     dense = dense_hits(store, qvec, settings.fetch_k, filters, catalog, mask) if mode != "bm25" else []
-    lexical = store.bm25_search(query, settings.fetch_k * 2, mask) if mode != "dense" else []
+    lexical = [] if mode == "dense" else (
+        fulltext.search(store, query, settings.fetch_k * 2, mask) if settings.lexical == "postgres"
+        else store.bm25_search(query, settings.fetch_k * 2, mask))
     fused: dict[str, float] = {}
     for weight, hits in ((settings.dense_weight, dense), (settings.bm25_weight, lexical)):
         for rank, (cid, _) in enumerate(hits):

@@ -1,6 +1,7 @@
-"""Where articles live: texts and chunk spans in SQLite, vectors in Chroma, words in BM25.
+"""Where articles live: texts and chunk spans in the database (SQLite, or PostgreSQL shared by
+several processes: qa.index.db), vectors in Chroma, words in BM25.
 
-The SQLite row of an article is the commit point. Vectors are written first; an article
+The database row of an article is the commit point. Vectors are written first; an article
 whose row is missing (a crash between the two writes) is invisible to search and its
 vectors are removed by `repair()` at the next ingest. The BM25 index and the catalogue follow
 the chunks table through its change log (qa/index/lexicon.py), so they can never disagree with it.
@@ -35,7 +36,9 @@ class Store(Texts):
     def __init__(self, settings: Settings):
         super().__init__(settings)
         self.copies = Copies(self.db, settings.stories.copy_threshold, self.text)
-        self.chroma = Vectors(settings, self.dir, self.key)
+        # a shared store's vectors are named for it too: two libraries can share a Chroma server
+        self.chroma = Vectors(settings, self.dir, f"{self.key}_{self.store_id()}" if settings.store_url
+                              else self.key)
         self._lexicon: Lexicon | None = None  # BM25 index + catalogue (qa/index/lexicon.py)
 
     # ---- writing ------------------------------------------------------------------------
@@ -45,36 +48,34 @@ class Store(Texts):
 
     @locked
     def add_articles(self, articles: list[Article]) -> list[tuple[Outcome, int]]:
-        """Store a batch in one embedding pass, one Chroma write and one SQLite transaction.
+        """Store a batch in one embedding pass, one Chroma write and one database transaction.
 
         Per article: unchanged -> skipped; same key with a new text -> replaced. Ids and keys
         must be unique within the batch. The batch commits whole or not at all."""
         if len({a.id for a in articles}) < len(articles) or len({a.key for a in articles}) < len(articles):
             raise ValueError("add_articles: ids and keys must be unique within a batch")
-        stored = set(self._existing("SELECT id FROM articles WHERE id IN ({})", [a.id for a in articles]))
-        new = [a for a in articles if a.id not in stored]
-        old = self._existing("SELECT key, id FROM articles WHERE key IN ({})", [a.key for a in new])
-        old_keys = {k for k, _ in old}
-        old_chunks = self._existing("SELECT id FROM chunks WHERE index_key=? AND article_id IN ({})",
-                                    [i for _, i in old], self.key)
-        chunks: dict[str, list[Chunk]] = {}
+        self._set_dirty(True)
+        with self.db.tx():  # PostgreSQL: one writer at a time, from these reads to the commit
+            stored = set(self._existing("SELECT id FROM articles WHERE id IN ({})", [a.id for a in articles]))
+            new = [a for a in articles if a.id not in stored]
+            old = self._existing("SELECT key, id FROM articles WHERE key IN ({})", [a.key for a in new])
+            old_chunks = self._existing("SELECT id FROM chunks WHERE index_key=? AND article_id IN ({})",
+                                        [i for _, i in old], self.key)
+            chunks = self._write_vectors(new) if new else {}
+            self.db.executemany(
+                f"INSERT INTO articles ({META_FIELDS}, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(a.id, a.key, a.title, a.source, a.author, a.category, a.published_at, a.url,
+                  a.text, datetime.now(UTC).isoformat()) for a in new])
+            self._insert_chunks([c for cs in chunks.values() for c in cs])
+            for _, old_id in old:
+                self._delete_rows(old_id)
+            self.copies.add([(a.id, a.text) for a in new])
+        for i in range(0, len(old_chunks), 1000):
+            self.chroma.collection.delete(ids=old_chunks[i:i + 1000])
+        self._set_dirty(False)
         if new:
-            self._set_dirty(True)
-            chunks = self._write_vectors(new)
-            now = datetime.now(UTC).isoformat()
-            with self.db:
-                self.db.executemany(
-                    f"INSERT INTO articles ({META_FIELDS}, text, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [(a.id, a.key, a.title, a.source, a.author, a.category, a.published_at, a.url,
-                      a.text, now) for a in new])
-                self._insert_chunks([c for cs in chunks.values() for c in cs])
-                for _, old_id in old:
-                    self._delete_rows(old_id)
-                self.copies.add([(a.id, a.text) for a in new])
-            for i in range(0, len(old_chunks), 1000):
-                self.chroma.collection.delete(ids=old_chunks[i:i + 1000])
-            self._set_dirty(False)
             self._index_now()
+        old_keys = {k for k, _ in old}
         return [("skipped", 0) if a.id in stored else
                 ("replaced" if a.key in old_keys else "added", len(chunks[a.id]))
                 for a in articles]
@@ -99,8 +100,9 @@ class Store(Texts):
 
     def _insert_chunks(self, chunks: list[Chunk]) -> None:
         self.db.executemany(
-            'INSERT OR REPLACE INTO chunks (id, index_key, article_id, idx, start, "end") '
-            "VALUES (?,?,?,?,?,?)",
+            'INSERT INTO chunks (id, index_key, article_id, idx, start, "end") VALUES (?,?,?,?,?,?) '
+            'ON CONFLICT (index_key, id) DO UPDATE SET article_id = excluded.article_id, '
+            'idx = excluded.idx, start = excluded.start, "end" = excluded."end"',
             [(c.id, self.key, c.article_id, c.index, c.start, c.end) for c in chunks])
 
     def sync(self) -> None:
@@ -108,7 +110,7 @@ class Store(Texts):
         find the copies of articles stored before copies were kept."""
         self.repair()
         self.index_missing()
-        with self._lock, self.db:
+        with self._lock, self.db.tx():
             self.copies.add([(aid, self.text(aid)) for aid in self.copies.missing()])
 
     @locked
@@ -123,7 +125,7 @@ class Store(Texts):
             articles = [Article(id=r[0], key=r[1], title=r[2], source=r[3] or "", category=r[4] or "",
                                 published_at=r[5] or "", text=r[6]) for r in rows[i:i + batch]]
             chunks = self._write_vectors(articles)
-            with self.db:
+            with self.db.tx():
                 self._insert_chunks([c for cs in chunks.values() for c in cs])
         self._index_now()
         return len(rows)
@@ -132,7 +134,7 @@ class Store(Texts):
     def delete_article(self, article_id: str) -> bool:
         if not self._row("SELECT 1 FROM articles WHERE id=?", article_id):
             return False
-        with self.db:
+        with self.db.tx():
             self._delete_rows(article_id)
         self.chroma.collection.delete(where={"article_id": article_id})
         self._index_now()
@@ -145,16 +147,19 @@ class Store(Texts):
 
     @locked
     def repair(self) -> int:
-        """Remove vectors of articles that were never committed (crash mid-ingest)."""
-        if not self._state("dirty"):
-            return 0
-        known = {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE index_key=?",
-                                               (self.key,))}
-        stored = self.chroma.collection.get(include=[])["ids"]
-        orphans = [i for i in stored if i not in known]
-        for i in range(0, len(orphans), 1000):
-            self.chroma.collection.delete(ids=orphans[i:i + 1000])
-        self._set_dirty(False)
+        """Remove vectors of articles that were never committed (a process killed mid-ingest):
+        when a write was under way, or the vectors outnumber the chunks (another process's
+        write, over a shared store). Holds the write lock, so no write is half done meanwhile."""
+        with self.db.tx():
+            if not self._state("dirty") and self.chroma.collection.count() == self.counts()["chunks"]:
+                return 0
+            known = {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE index_key=?",
+                                                   (self.key,))}
+            stored = self.chroma.collection.get(include=[])["ids"]
+            orphans = [i for i in stored if i not in known]
+            for i in range(0, len(orphans), 1000):
+                self.chroma.collection.delete(ids=orphans[i:i + 1000])
+            self._set_state("dirty", "")
         return len(orphans)
 
     # ---- reading ------------------------------------------------------------------------

@@ -5,15 +5,16 @@ A chunk's text is never stored twice: it is read as the span [start, end) of its
 from __future__ import annotations
 
 import functools
-import sqlite3
 import threading
+import uuid
 
 from qa.config import Settings
+from qa.index.db import connect
 from qa.models import Article, Passage
 
 __all__ = ["Texts", "locked"]
 
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE IF NOT EXISTS articles (
   id TEXT PRIMARY KEY, key TEXT NOT NULL, title TEXT NOT NULL, source TEXT, author TEXT,
   category TEXT, published_at TEXT, url TEXT, text TEXT NOT NULL, added_at TEXT NOT NULL);
@@ -23,12 +24,43 @@ CREATE TABLE IF NOT EXISTS chunks (
   start INTEGER NOT NULL, "end" INTEGER NOT NULL, PRIMARY KEY (index_key, id));
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(index_key, article_id);
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+# Every change to the chunks table is logged, whoever makes it (qa.index.lexicon follows the log).
+_SQLITE_LOG = """
 CREATE TABLE IF NOT EXISTS chunk_log (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, index_key TEXT NOT NULL, chunk_id TEXT NOT NULL, op TEXT NOT NULL);
 CREATE TRIGGER IF NOT EXISTS chunk_added AFTER INSERT ON chunks BEGIN
   INSERT INTO chunk_log (index_key, chunk_id, op) VALUES (NEW.index_key, NEW.id, '+'); END;
+CREATE TRIGGER IF NOT EXISTS chunk_updated AFTER UPDATE ON chunks BEGIN
+  INSERT INTO chunk_log (index_key, chunk_id, op) VALUES (NEW.index_key, NEW.id, '+'); END;
 CREATE TRIGGER IF NOT EXISTS chunk_removed AFTER DELETE ON chunks BEGIN
   INSERT INTO chunk_log (index_key, chunk_id, op) VALUES (OLD.index_key, OLD.id, '-'); END;
+"""
+_POSTGRES_LOG = """
+CREATE TABLE IF NOT EXISTS chunk_log (
+  seq BIGSERIAL PRIMARY KEY, index_key TEXT NOT NULL, chunk_id TEXT NOT NULL, op TEXT NOT NULL);
+CREATE OR REPLACE FUNCTION qa_log_chunk() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO chunk_log (index_key, chunk_id, op) VALUES (OLD.index_key, OLD.id, '-');
+  ELSE
+    INSERT INTO chunk_log (index_key, chunk_id, op) VALUES (NEW.index_key, NEW.id, '+');
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER chunk_logged AFTER INSERT OR UPDATE OR DELETE ON chunks
+  FOR EACH ROW EXECUTE FUNCTION qa_log_chunk();
+-- full-text search (QA_RETRIEVAL__LEXICAL=postgres): each chunk's words, from its article's span
+ALTER TABLE chunks ADD COLUMN IF NOT EXISTS tsv tsvector;
+CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING GIN (tsv);
+CREATE OR REPLACE FUNCTION qa_chunk_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.tsv := to_tsvector('english', (SELECT substr(a.text, NEW.start + 1, NEW."end" - NEW.start)
+                                     FROM articles a WHERE a.id = NEW.article_id));
+  RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER chunk_words BEFORE INSERT OR UPDATE ON chunks
+  FOR EACH ROW EXECUTE FUNCTION qa_chunk_words();
 """
 META_FIELDS = "id, key, title, source, author, category, published_at, url"
 
@@ -44,8 +76,9 @@ def locked(method):
 
 
 class Texts:
-    """Reads of the SQLite library under the current index key (chunkings and embedders each
-    have their own chunk rows)."""
+    """Reads of the library's database (qa.index.db: SQLite, or PostgreSQL when QA_STORE_URL
+    names one) under the current index key (chunkings and embedders each have their own
+    chunk rows)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -53,8 +86,8 @@ class Texts:
         self.dir = settings.data_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self.db = sqlite3.connect(self.dir / "qa.sqlite3", check_same_thread=False)
-        self.db.executescript(_SCHEMA)
+        self.db = connect(settings.store_url, self.dir)
+        self.db.script(_TABLES + _SQLITE_LOG, _TABLES + _POSTGRES_LOG)
 
     @locked
     def _existing(self, sql: str, values: list[str], *params: str) -> list:
@@ -164,6 +197,14 @@ class Texts:
         c = self._row("SELECT count(*) FROM chunks WHERE index_key=?", self.key)
         return {"articles": a, "chunks": c}
 
+    @locked
+    def store_id(self) -> str:
+        """This library's id, made once with its database (names its vectors in a shared Chroma)."""
+        with self.db.tx():
+            self.db.execute("INSERT INTO state (name, value) VALUES ('store_id', ?) ON CONFLICT (name) "
+                            "DO NOTHING", (uuid.uuid4().hex[:12],))
+        return self._state("store_id") or ""
+
     # ---- state --------------------------------------------------------------------------
     @locked
     def _row(self, sql: str, *args):
@@ -174,10 +215,11 @@ class Texts:
         return self._row("SELECT value FROM state WHERE name=?", name)
 
     def _set_state(self, name: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)", (name, value))
+        self.db.execute("INSERT INTO state (name, value) VALUES (?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
 
     @locked
     def _set_dirty(self, dirty: bool) -> None:
-        with self.db:
+        with self.db.tx():
             self._set_state("dirty", "1" if dirty else "")
 

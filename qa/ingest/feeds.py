@@ -5,20 +5,19 @@ date (the entry's published/updated time, else the linked page's date by htmldat
 category (the entry's tags); the text is the linked page's main text (trafilatura), or the
 entry's own content when the page has none or cannot be fetched.
 
-The poll state lives in DATA_DIR/feeds.sqlite3: per feed its ETag / Last-Modified (sent
-back: an unchanged feed costs one 304), per entry a digest of what the feed says of it. An
-entry whose digest is unchanged adds nothing and fetches nothing; a changed one is fetched
-and replaces its article (the store replaces by key = url). The order makes a kill mid-poll
-harmless: articles are stored first, then their entries are marked seen, and the feed's
-ETag is saved only once every entry is through; a rerun re-reads what was not marked, and
-the store skips an article it already holds.
+The poll state lives in DATA_DIR/feeds.sqlite3 (or in the PostgreSQL store, QA_STORE_URL):
+per feed its ETag / Last-Modified (sent back: an unchanged feed costs one 304), per entry a
+digest of what the feed says of it. An entry whose digest is unchanged adds nothing and
+fetches nothing; a changed one is fetched and replaces its article (the store replaces by
+key = url). The order makes a kill mid-poll harmless: articles are stored first, then their
+entries are marked seen, and the feed's ETag is saved only once every entry is through; a
+rerun re-reads what was not marked, and the store skips an article it already holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import time
 from calendar import timegm
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from qa.config import Settings
 from qa.errors import BadInput, NotFound, QAError
+from qa.index.db import connect
 from qa.ingest.add import store_articles
 from qa.ingest.fetch import FetchError, check_url, fetch
 from qa.ingest.files import clean_text, decode, make_article
@@ -39,12 +39,12 @@ __all__ = ["Feed", "FeedBook", "PollReport", "parse_every", "poll", "poll_due"]
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
   url TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', every INTEGER NOT NULL,
-  etag TEXT NOT NULL DEFAULT '', modified TEXT NOT NULL DEFAULT '', added_at REAL NOT NULL,
-  last_poll REAL, last_ok REAL, last_error TEXT NOT NULL DEFAULT '', last_new INTEGER NOT NULL DEFAULT 0,
-  articles INTEGER NOT NULL DEFAULT 0);
+  etag TEXT NOT NULL DEFAULT '', modified TEXT NOT NULL DEFAULT '', added_at DOUBLE PRECISION NOT NULL,
+  last_poll DOUBLE PRECISION, last_ok DOUBLE PRECISION, last_error TEXT NOT NULL DEFAULT '',
+  last_new INTEGER NOT NULL DEFAULT 0, articles INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS entries (
   feed TEXT NOT NULL, entry TEXT NOT NULL, digest TEXT NOT NULL, article_id TEXT,
-  seen_at REAL NOT NULL, PRIMARY KEY (feed, entry));
+  seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (feed, entry));
 """
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 
@@ -89,20 +89,19 @@ def parse_every(text: str | None, default: int) -> int:
 
 
 class FeedBook:
-    """The subscriptions and what has been seen of them (DATA_DIR/feeds.sqlite3)."""
+    """The subscriptions and what has been seen of them (DATA_DIR/feeds.sqlite3, or the
+    PostgreSQL store)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(Path(settings.data_dir) / "feeds.sqlite3", check_same_thread=False,
-                                  timeout=30)
-        self.db.executescript(_SCHEMA)
+        self.db = connect(settings.store_url, Path(settings.data_dir), "feeds.sqlite3")
+        self.db.script(_SCHEMA)
 
     def add(self, url: str, every: int | None = None) -> Feed:
         url = url.strip()
         check_url(url, self.settings.feeds_allow_private)
-        with self.db:
-            self.db.execute("INSERT OR IGNORE INTO feeds (url, every, added_at) VALUES (?,?,?)",
+        with self.db.tx():
+            self.db.execute("INSERT INTO feeds (url, every, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                             (url, every or self.settings.feeds.every, time.time()))
             if every:
                 self.db.execute("UPDATE feeds SET every=? WHERE url=?", (every, url))
@@ -110,7 +109,7 @@ class FeedBook:
 
     def remove(self, url: str) -> None:
         feed = self.get(url)
-        with self.db:
+        with self.db.tx():
             self.db.execute("DELETE FROM entries WHERE feed=?", (feed.url,))
             self.db.execute("DELETE FROM feeds WHERE url=?", (feed.url,))
 
@@ -131,16 +130,19 @@ class FeedBook:
 
     def mark(self, feed: str, marks: list[tuple[str, str, str | None]]) -> None:
         """Entries (id, digest, article id) as seen, in one transaction."""
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO entries (feed, entry, digest, article_id, seen_at) "
-                                "VALUES (?,?,?,?,?)", [(feed, e, d, a, time.time()) for e, d, a in marks])
+        with self.db.tx():
+            self.db.executemany("INSERT INTO entries (feed, entry, digest, article_id, seen_at) "
+                                "VALUES (?,?,?,?,?) ON CONFLICT (feed, entry) DO UPDATE SET "
+                                "digest = excluded.digest, article_id = excluded.article_id, "
+                                "seen_at = excluded.seen_at",
+                                [(feed, e, d, a, time.time()) for e, d, a in marks])
 
     def finish(self, feed: str, report: PollReport, fetched=None, title: str = "") -> None:
         """After a poll: the feed's validators (only now, once every entry is through), when,
         what it added and its error."""
         new = len(report.added) + len(report.replaced)
         failed = bool(report.errors) and fetched is None and not report.not_modified
-        with self.db:
+        with self.db.tx():
             self.db.execute("UPDATE feeds SET last_poll=?, last_error=?, last_new=?, articles=articles+? "
                             "WHERE url=?", (time.time(), "; ".join(report.errors)[:2000], new, new, feed))
             if not failed:
