@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ MULTIHOP = ROOT / "qa" / "evals" / "data" / "multihop-rag"
 # The local model is assembled once into the project's data dir and shared by all tests.
 MODELS_DIR = ROOT / ".qa" / "models"
 
+from bench.servers import free_port  # noqa: E402
 from qa.config import Settings  # noqa: E402
 
 
@@ -102,12 +102,6 @@ class FakeLLM:
 @pytest.fixture
 def fake_llm() -> FakeLLM:
     return FakeLLM()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -54,9 +54,12 @@ class Store(Texts):
         must be unique within the batch. The batch commits whole or not at all."""
         if len({a.id for a in articles}) < len(articles) or len({a.key for a in articles}) < len(articles):
             raise ValueError("add_articles: ids and keys must be unique within a batch")
+        ids = [a.id for a in articles]
+        if len(self._existing("SELECT id FROM articles WHERE id IN ({})", ids)) == len(articles):
+            return [("skipped", 0)] * len(articles)  # all stored already: nothing to write
         self._set_dirty(True)
         with self.db.tx():  # PostgreSQL: one writer at a time, from these reads to the commit
-            stored = set(self._existing("SELECT id FROM articles WHERE id IN ({})", [a.id for a in articles]))
+            stored = set(self._existing("SELECT id FROM articles WHERE id IN ({})", ids))
             new = [a for a in articles if a.id not in stored]
             old = self._existing("SELECT key, id FROM articles WHERE key IN ({})", [a.key for a in new])
             old_chunks = self._existing("SELECT id FROM chunks WHERE index_key=? AND article_id IN ({})",
@@ -148,10 +151,12 @@ class Store(Texts):
     @locked
     def repair(self) -> int:
         """Remove vectors of articles that were never committed (a process killed mid-ingest):
-        when a write was under way, or the vectors outnumber the chunks (another process's
-        write, over a shared store). Holds the write lock, so no write is half done meanwhile."""
+        when a write was under way, or, over a shared store, the vectors outnumber the chunks
+        (another process's write). Holds the write lock, so no write is half done meanwhile."""
         with self.db.tx():
-            if not self._state("dirty") and self.chroma.collection.count() == self.counts()["chunks"]:
+            shared = self.db.dialect == "postgres"
+            if not self._state("dirty") and not (
+                    shared and self.chroma.collection.count() != self.counts()["chunks"]):
                 return 0
             known = {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE index_key=?",
                                                    (self.key,))}
@@ -159,7 +164,7 @@ class Store(Texts):
             orphans = [i for i in stored if i not in known]
             for i in range(0, len(orphans), 1000):
                 self.chroma.collection.delete(ids=orphans[i:i + 1000])
-            self._set_state("dirty", "")
+            self._set_dirty(False)
         return len(orphans)
 
     # ---- reading ------------------------------------------------------------------------
