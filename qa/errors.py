@@ -6,7 +6,8 @@ class QAError(Exception):
 
 
 class BadInput(QAError):
-    """A file qa cannot read as an article."""
+    """Input qa cannot use (a file it cannot read as an article, a field of a request), and
+    what is wrong with it."""
 
     def __init__(self, path: object, problem: str):
         self.path, self.problem = str(path), problem

@@ -138,3 +138,5 @@ class IngestReport(BaseModel):
     skipped: list[str] = Field(default_factory=list, description="Unchanged, already stored.")
     errors: list[str] = Field(default_factory=list, description="'file: what is wrong'")
     chunks: int = 0
+    new_ids: list[str] = Field(default_factory=list, description="Ids of the articles added or "
+                               "replaced (saved questions whose evidence they enter are re-answered).")

@@ -7,7 +7,8 @@ from pathlib import Path
 from .conftest import ROOT
 
 # Lowest first: a module may import from its own layer and those before it, never after.
-LAYERS = ["core", "index", "ingest", "check", "answer", "news", "evals", "service", "ui", "api", "cli"]
+LAYERS = ["config", "core", "index", "ingest", "check", "answer", "news", "briefs", "evals", "service", "ui",
+          "api", "cli"]
 MAX_MODULE_LINES, MAX_FUNCTION_LINES, MAX_CLASS_LINES = 300, 60, 200
 
 

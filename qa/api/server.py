@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 
 from qa import keys
 from qa.api import chat
+from qa.api.briefs import brief_routes
 from qa.api.errors import ApiError, add_error_handlers, require_key
 from qa.errors import QAError
 from qa.ingest.feeds import Feed, PollReport
@@ -84,6 +85,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(native_routes(service), dependencies=[Depends(require_key(service))])
     app.include_router(chat_routes(service), dependencies=[Depends(require_key(service))])
     app.include_router(feed_routes(service), dependencies=[Depends(require_key(service))])
+    app.include_router(brief_routes(service), dependencies=[Depends(require_key(service))])
     return app
 
 
@@ -271,8 +273,7 @@ def serve(settings, notify=print) -> None:
     service = Service.open(settings, notify=notify)
     service.warm()
     server = build_server(service)
-    if settings.feeds.background:
-        service.start_polling()
+    service.start_polling()
     base = f"http://{settings.host}:{settings.port}"
     notify(f"qa: the app at {base}/ , the API at {base}/v1 (docs: {base}/docs)"
            + ("" if settings.api_keys else "; no API keys (loopback only)"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
@@ -40,6 +41,33 @@ SourceOpt = Annotated[Optional[str], typer.Option(help="Only this outlet, e.g. '
 CategoryOpt = Annotated[Optional[str], typer.Option(help="Only this category.")]
 SinceOpt = Annotated[Optional[str], typer.Option(help="Published on or after YYYY-MM-DD.")]
 UntilOpt = Annotated[Optional[str], typer.Option(help="Published on or before YYYY-MM-DD.")]
+ExportOpt = Annotated[Optional[Path], typer.Option(
+    "--export", help="Also write it to FILE (.md, .html or .docx), each citation with its title, "
+    "outlet, date, URL and quoted sentence.")]
+
+
+def _export_format(path: Path | None) -> None:
+    """Fail before any work when --export names a file qa cannot write."""
+    if path is not None:
+        from qa.briefs.export import format_of
+
+        try:
+            format_of(path)
+        except QAError as e:
+            _fail(e)
+
+
+def _export(service, item, path: Path | None) -> None:
+    """Write item (an answer, summary, timeline or watch id) to path, when given."""
+    if path is None:
+        return
+    from qa.briefs.export import format_of
+
+    try:
+        path.write_bytes(service.briefs.export(item, format_of(path)))
+    except (QAError, OSError) as e:
+        _fail(e)
+    typer.echo(f"exported to {path}", err=True)
 
 
 def _settings(model: str | None = None) -> Settings:

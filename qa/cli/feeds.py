@@ -26,6 +26,7 @@ def feeds_add(url: Annotated[str, typer.Argument(help="The feed's URL (RSS or At
         typer.echo(f"subscribed: {feed.url} (every {feed.every // 60} min)")
         if poll:
             _print_polls(service.poll_feeds(feed.url))
+            service.briefs.wait()  # saved questions the new articles matter to, re-answered
     except QAError as e:
         _fail(e)
 
@@ -68,7 +69,9 @@ def feeds_poll(url: Annotated[Optional[str], typer.Argument(help="One feed; defa
                json_out: JsonOpt = False):
     """Poll now: new and changed entries become articles. Exit 2 when a feed had problems."""
     try:
-        reports = _service(Settings(), seed=False).poll_feeds(url)
+        service = _service(Settings(), seed=False)
+        reports = service.poll_feeds(url)
+        service.briefs.wait()  # saved questions the new articles matter to, re-answered
     except QAError as e:
         _fail(e)
     if json_out:

@@ -14,10 +14,13 @@ import typer
 
 from qa.cli.common import (  # noqa: E402
     CategoryOpt,
+    ExportOpt,
     JsonOpt,
     SinceOpt,
     SourceOpt,
     UntilOpt,
+    _export,
+    _export_format,
     _fail,
     _filters,
     _service,
@@ -55,6 +58,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
                     f"{n} articles · {rep.chunks} chunks · {rate:.0f} chunks/s · {len(rep.errors)} bad"))
 
             report = service.add_paths(paths, progress=tick)
+        service.briefs.wait()  # saved questions the new articles matter to, re-answered
     except QAError as e:
         _fail(e)
     if json_out:
@@ -75,12 +79,15 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
         model: Annotated[Optional[str], typer.Option(help="litellm model id (default QA_MODEL).")] = None,
         flag: Annotated[bool, typer.Option("--flag", help="Keep unsupported sentences, marked.")] = False,
         source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
-        until: UntilOpt = None):
+        until: UntilOpt = None, export: ExportOpt = None):
     """Answer a question from the stored articles, citing numbered passages; streams the answer."""
     from qa.service.schemas import AskRequest
 
     if not question and not batch:
         _fail(QAError("give a QUESTION or --batch FILE"))
+    if export and batch:
+        _fail(QAError("--export writes one answer: give one QUESTION, not --batch"))
+    _export_format(export)
     filters = _filters(source, category, since, until)
     questions = _read_lines(batch) if batch else [question]
     try:
@@ -93,6 +100,7 @@ def ask(question: Annotated[Optional[str], typer.Argument(help="The question.")]
                 typer.echo(ans.model_dump_json(exclude={"passages"}))
             else:
                 print_answer(ans, streamed=True, answer_streamed="answer" in streamed)
+            _export(service, ans, export)
     except QAError as e:
         _fail(e)
 
@@ -114,7 +122,7 @@ def summarize(
         "--sentences", min=1, max=30, help="How many sentences (default: as the article's length "
         "suggests, 3 to QA_SUMMARY__MAX_SENTENCES).")] = None,
     source: SourceOpt = None, category: CategoryOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None,
+    until: UntilOpt = None, export: ExportOpt = None,
 ):
     """A cited summary of one article (or of a topic with --query), with its key figures and
     quotes; every sentence is checked against the passage it cites."""
@@ -124,6 +132,7 @@ def summarize(
 
     if not article and not query:
         _fail(QAError("give an ARTICLE (id, title prefix or path) or --query TEXT"))
+    _export_format(export)
     req = SummarizeRequest(article=None if query else article, query=query,
                            filters=_filters(source, category, since, until), sentences=sentences,
                            policy="flag" if flag else None)
@@ -136,6 +145,7 @@ def summarize(
             summary = service.summarize(req, progress=progress, paths=True)
     except QAError as e:
         _fail(e)
+    _export(service, summary, export)
     if json_out:
         typer.echo(summary.model_dump_json(exclude={"passages"}))
         return
@@ -238,9 +248,11 @@ def serve():
 from qa.cli.evals import run_eval  # noqa: E402
 from qa.cli.feeds import feeds_app  # noqa: E402
 from qa.cli.stories import stories, timeline  # noqa: E402
+from qa.cli.watch import watch_app  # noqa: E402
 
 app.command("eval")(run_eval)
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(watch_app, name="watch")
 app.command()(stories)
 app.command()(timeline)
 

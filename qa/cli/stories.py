@@ -8,7 +8,19 @@ from typing import Annotated
 
 import typer
 
-from qa.cli.common import CategoryOpt, JsonOpt, SinceOpt, SourceOpt, UntilOpt, _fail, _filters, _service
+from qa.cli.common import (
+    CategoryOpt,
+    ExportOpt,
+    JsonOpt,
+    SinceOpt,
+    SourceOpt,
+    UntilOpt,
+    _export,
+    _export_format,
+    _fail,
+    _filters,
+    _service,
+)
 from qa.config import Settings
 from qa.errors import QAError
 from qa.index.copies import earlier_copy
@@ -45,16 +57,19 @@ def stories(json_out: JsonOpt = False, source: SourceOpt = None, category: Categ
 
 def timeline(topic: Annotated[str, typer.Argument(help="What the timeline is about.")],
              json_out: JsonOpt = False, source: SourceOpt = None, category: CategoryOpt = None,
-             since: SinceOpt = None, until: UntilOpt = None):
+             since: SinceOpt = None, until: UntilOpt = None, export: ExportOpt = None):
     """The dated events of a topic, each a sentence quoted from an article with its citation,
     in the order they happened; then the figures the articles report differently."""
     from qa.service.schemas import TimelineRequest
 
+    _export_format(export)
     try:
         req = TimelineRequest(topic=topic, filters=_filters(source, category, since, until))
-        tl = _service(Settings()).timeline(req)
+        service = _service(Settings())
+        tl = service.timeline(req)
     except QAError as e:
         _fail(e)
+    _export(service, tl, export)
     if json_out:
         typer.echo(tl.model_dump_json())
         return

@@ -68,6 +68,8 @@ def store_articles(items: Iterable[tuple[Article | BadInput, int]], store,
         for a, (outcome, n) in zip(found, store.add_articles(found)):
             getattr(report, outcome).append(a.title)
             report.chunks += n
+            if outcome != "skipped":
+                report.new_ids.append(a.id)
             if on_stored:
                 on_stored(a, outcome)
         batch.clear()

@@ -73,6 +73,7 @@ class PollReport(BaseModel):
     replaced: list[str] = Field(default_factory=list)
     unchanged: int = Field(0, description="Entries seen before, unchanged: nothing fetched.")
     errors: list[str] = Field(default_factory=list, description="'feed [entry]: what is wrong'")
+    new_ids: list[str] = Field(default_factory=list, description="Ids of the articles added or replaced.")
 
 
 def parse_every(text: str | None, default: int) -> int:
@@ -227,6 +228,7 @@ def _store_entries(book: FeedBook, feed: str, entries, outlet: str, store, repor
     for (eid, digest, article), outcome in zip(todo, outcomes):
         if outcome in ("added", "replaced"):
             getattr(report, outcome).append(article.title)
+            report.new_ids.append(article.id)
         marks.append((eid, digest, article.id))
     book.mark(feed, marks)
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from qa.config import EMBED_MODELS, Settings
 from qa.errors import NotFound, QAError
 from qa.models import Answer, IngestReport, Sentence
+from qa.service.briefs import Briefs
 from qa.service.schemas import (
     ArticleRow,
     AskEvent,
@@ -81,6 +82,10 @@ class Service:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _feeds: object = field(default=None, repr=False)
     _warming: threading.Thread | None = field(default=None, repr=False)
+    briefs: Briefs = field(init=False, repr=False)  # saved questions, changes, exports
+
+    def __post_init__(self) -> None:
+        self.briefs = Briefs(self)
 
     @classmethod
     def open(cls, settings: Settings, seed: bool = True, notify: Callable[[str], None] | None = None,
@@ -193,9 +198,10 @@ class Service:
         for name, path in files:
             with self._work():
                 rep = ingest_upload(name, path, self.store)
-            for part in ("added", "replaced", "skipped", "errors"):
+            for part in ("added", "replaced", "skipped", "errors", "new_ids"):
                 getattr(report, part).extend(getattr(rep, part))
             report.chunks += rep.chunks
+        self.briefs.arrived(report.new_ids)
         return report
 
     def add_paths(self, paths: list[Path], progress: Callable | None = None) -> IngestReport:
@@ -203,7 +209,9 @@ class Service:
         from qa.ingest.add import ingest
 
         with self._work():  # ingest lists every file first: a missing path fails before anything is stored
-            return ingest(paths, self.store, progress=progress)
+            report = ingest(paths, self.store, progress=progress)
+        self.briefs.arrived(report.new_ids)
+        return report
 
     def add_articles(self, rows: list[dict], origin: str = "api") -> IngestReport:
         """Articles as JSON objects (title and text required; source, author, category,
@@ -211,7 +219,9 @@ class Service:
         from qa.ingest.add import ingest_rows
 
         with self._work():
-            return ingest_rows(rows, self.store, origin)
+            report = ingest_rows(rows, self.store, origin)
+        self.briefs.arrived(report.new_ids)
+        return report
 
     def delete(self, article_id: str) -> None:
         with self._work():
@@ -247,25 +257,35 @@ class Service:
 
         book = self.feed_book()
         if due_only:
-            return poll_due(book, self.store)
-        return [poll(book, f.url, self.store) for f in ([book.get(url)] if url else book.all())]
+            reports = poll_due(book, self.store)
+        else:
+            reports = [poll(book, f.url, self.store) for f in ([book.get(url)] if url else book.all())]
+        self.briefs.arrived([i for r in reports for i in r.new_ids])
+        return reports
 
     def start_polling(self, every: float = 30.0) -> threading.Event:
-        """Poll the feeds that are due in a background thread, checking every `every` seconds,
-        until the returned event is set."""
-        stop = threading.Event()
-
-        def loop() -> None:
-            while not stop.wait(every):
-                try:
-                    self.poll_feeds(due_only=True)
-                except Exception as e:  # a poll must not end the loop; the feed records its error
-                    print(f"qa feeds: polling failed: {e}")
-
-        threading.Thread(target=loop, daemon=True, name="qa-feeds").start()
-        return stop
+        """Poll the feeds and send the webhooks that are due, every `every` seconds (polling)."""
+        return polling(self, every)
 
     def health(self) -> Health:
         c = self.store.counts()
         return Health(model=self.settings.model, embedder=EMBED_MODELS[self.settings.embedder],
                       articles=c["articles"], chunks=c["chunks"])
+
+
+def polling(service: Service, every: float) -> threading.Event:
+    """Poll the feeds that are due (QA_FEEDS__BACKGROUND) and send the webhook deliveries that
+    are due, in a background thread, every `every` seconds, until the returned event is set."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            try:
+                if service.settings.feeds.background:
+                    service.poll_feeds(due_only=True)
+                service.briefs.deliver()  # webhooks that failed before and are due again
+            except Exception as e:  # a poll must not end the loop; the feed records its error
+                print(f"qa feeds: polling failed: {e}")
+
+    threading.Thread(target=loop, daemon=True, name="qa-feeds").start()
+    return stop
