@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from qa import prompts
+from qa import prompts, telemetry
 from qa.answer import asked, evidence, multipart, parts, questions
 from qa.answer import verdict as verdicts
 from qa.answer.compose import compose
@@ -34,8 +34,20 @@ def ask(question: str, settings: Settings, store: Store, *, complete: Complete |
     `on_sentence` gets each sentence to be shown once written and checked (nobody sees an
     unchecked one); a yes/no verdict just before the first checked, cited sentence giving its
     reasons, never without one (qa.check.backing). `on_progress` hears what is being done.
-    Comparisons and orderings are composed from parts; two questions in one answered in turn."""
-    complete = complete or default_complete()
+    Comparisons and orderings are composed from parts; two questions in one answered in turn.
+    Each step is an OpenTelemetry span (qa.telemetry) under one `qa.ask` span."""
+    with telemetry.span("ask", question=question) as sp:
+        ans = _ask(question, settings, store, complete or default_complete(), filters, on_sentence,
+                   on_progress)
+        telemetry.note(sp, refused=ans.refused, citations=len(ans.citations),
+                       sentences_shown=sum(x.shown for x in ans.sentences))
+        telemetry.timings(sp, ans.timings)
+        return ans
+
+
+def _ask(question: str, settings: Settings, store: Store, complete: Complete, filters: Filters | None,
+         on_sentence: Callable[[Sentence], None] | None,
+         on_progress: Callable[[str], None] | None) -> Answer:
     if subs := _parts_asked(question, settings, store):
         return _by_parts(question, subs, settings, store, complete, filters, on_sentence, on_progress)
     progress = on_progress or (lambda _: None)
@@ -153,7 +165,8 @@ def composed_answer(question: str, settings: Settings, store: Store, complete: C
     if plan is None:
         return None
     scorer = getattr(complete, "yes_probability", None)
-    return compose(question, plan, settings, store, scorer, filters, extra)
+    with telemetry.span("compose", parts=len(plan.parts)):
+        return compose(question, plan, settings, store, scorer, filters, extra)
 
 
 def _texts(store: Store, passages: list[Passage]) -> dict[str, str]:
@@ -168,7 +181,9 @@ def screen(question: str, passages: list[Passage], settings: Settings, complete:
     if not settings.answer.gate:
         return False, ""
     t = time.perf_counter()
-    ok, why, p_yes = gate(question, passages, settings, complete, extra["usage"])
+    with telemetry.span("gate", passages=len(passages)) as sp:
+        ok, why, p_yes = gate(question, passages, settings, complete, extra["usage"])
+        telemetry.note(sp, passes=ok, why=why, p_yes=p_yes)
     extra["timings"]["gate"] = time.perf_counter() - t
     if p_yes is not None:
         extra["answerable"] = p_yes
@@ -193,10 +208,12 @@ def write(question: str, passages: list[Passage], settings: Settings, store: Sto
                 if checker.wait_for_draft else ""))
     t = time.perf_counter()
     draft = ""
-    for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
-                          max_tokens=settings.answer.max_tokens, stream=True, usage=extra["usage"]):
-        draft += piece
-        checker.feed(split_direct(draft)[1])
+    with telemetry.span("generate", passages=len(passages)) as sp:  # the checks run within it
+        for piece in complete(settings, prompts.messages("answer", passages, question=question.strip()),
+                              max_tokens=settings.answer.max_tokens, stream=True, usage=extra["usage"]):
+            draft += piece
+            checker.feed(split_direct(draft)[1])
+        telemetry.note(sp, **{f"tokens_{k}": v for k, v in extra["usage"].items()})
     raw = draft.strip()
     timings["generate"] = time.perf_counter() - t - checker.seconds
     extra["draft"] = raw
@@ -215,7 +232,9 @@ def polar_verdict(question: str, passages: list[Passage], settings: Settings, co
     if scorer is None or not settings.answer.verdict:
         return None
     t = time.perf_counter()
-    v = verdicts.verdict(question, passages, settings, scorer)
+    with telemetry.span("verdict") as sp:
+        v = verdicts.verdict(question, passages, settings, scorer)
+        telemetry.note(sp, verdict=v.answer if v else "")
     timings["verdict"] = time.perf_counter() - t
     if v is None:
         return None
@@ -230,17 +249,21 @@ def gather(question: str, settings: Settings, store: Store, filters: Filters | N
     timings = {} if timings is None else timings
     ev = settings.evidence
     t = time.perf_counter()
-    passages = search(store, question, settings.retrieval, filters=filters,
-                      k=ev.chunks if ev.sentences else None)
+    with telemetry.span("retrieve") as sp:
+        passages = search(store, question, settings.retrieval, filters=filters,
+                          k=ev.chunks if ev.sentences else None)
+        telemetry.note(sp, articles=sorted({p.article_id for p in passages}))
     timings["retrieve"] = time.perf_counter() - t
     if not passages or max(p.similarity for p in passages) < settings.retrieval.min_similarity:
         return passages, "no passage is about this question"
     if not ev.sentences:
         return prompts.within_budget(passages, settings.answer.passage_tokens), ""
     t = time.perf_counter()
-    passages, required = with_named(question, passages, store, settings, filters)
-    texts = {a: store.text(a) for a in {p.article_id for p in passages}}
-    passages = evidence.select(question, passages, texts, ev, settings.embedder, required)
+    with telemetry.span("evidence") as sp:
+        passages, required = with_named(question, passages, store, settings, filters)
+        texts = {a: store.text(a) for a in {p.article_id for p in passages}}
+        passages = evidence.select(question, passages, texts, ev, settings.embedder, required)
+        telemetry.note(sp, passages=len(passages))
     timings["evidence"] = time.perf_counter() - t
     return passages, ""
 

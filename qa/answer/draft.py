@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from itertools import takewhile
 
+from qa import telemetry
 from qa.answer.direct import same_words
 from qa.check.cite import Evidence, check_sentences
 from qa.check.markers import is_refusal, split_answer
@@ -107,8 +108,15 @@ class DraftChecker:
             self.shown += 1
 
     def _check(self, sentences: list[Sentence], ask_model: bool = True) -> list[Sentence]:
-        """The sentences checked (each once); `ask_model=False`: by the rules only, the model
-        asked about them at a later call."""
+        """The sentences checked (each once), in a `qa.check` span saying what each got;
+        `ask_model=False`: by the rules only, the model asked about them at a later call."""
+        with telemetry.span("check", model_asked=ask_model) as sp:
+            out = self._check_now(sentences, ask_model)
+            telemetry.note(sp, sentences=[s.text for s in out], supported=[s.supported for s in out],
+                           reasons=[s.reason for s in out])
+        return out
+
+    def _check_now(self, sentences: list[Sentence], ask_model: bool) -> list[Sentence]:
         t = time.perf_counter()
         keys = [_key(s) for s in sentences]  # before checking: a re-cite changes citations
         todo = [s for s, k in zip(sentences, keys) if k not in self.done]

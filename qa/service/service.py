@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa import telemetry
 from qa.config import EMBED_MODELS, Settings
 from qa.errors import NotFound, QAError
 from qa.models import Answer, IngestReport, Sentence
@@ -86,6 +87,7 @@ class Service:
 
     def __post_init__(self) -> None:
         self.briefs = Briefs(self)
+        telemetry.configure(self.settings)  # QA_TELEMETRY__EXPORTER; off by default
 
     @classmethod
     def open(cls, settings: Settings, seed: bool = True, notify: Callable[[str], None] | None = None,
@@ -159,7 +161,7 @@ class Service:
         if bool(req.article) == bool(req.query and req.query.strip()):
             raise QAError("give either an article (id or title prefix) or a query (a topic), not both")
         settings = with_policy(self.settings, req.policy, req.sentences)
-        with self._work():
+        with self._work(), telemetry.span("summarize", article=req.article, query=req.query):
             if req.query:
                 return summarize_query(req.query, settings, self.store, filters=req.filters,
                                        complete=self.complete, progress=progress)
