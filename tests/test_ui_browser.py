@@ -146,3 +146,73 @@ def test_browser_stories_tab_shows_a_timeline_conflicts_and_stories(page):
     assert "2025-07-31" in shown and "also in" in shown
     page.get_by_role("button", name="List stories").click()
     page.get_by_text("6 articles, 4 of them copies").wait_for(timeout=60_000)
+
+
+LFR_1300 = {"title": "Facial recognition arrests pass 1,300", "source": "Evening Wire",
+            "published_at": "2026-12-01", "url": "https://example.org/news/lfr-1300",
+            "text": "Live facial recognition has led to 1,300 arrests, the Metropolitan Police said on "
+                    "Friday. The force said the cameras would keep being used across London."}
+
+
+def _download(page, row: str, tmp_path, label: str):
+    """Pick the format in the download row, press its button, save the file the link gives."""
+    page.locator(f"#{row} input").first.click()
+    page.get_by_role("option", name=label).click()
+    page.locator(f"#{row} button").first.click()
+    link = page.locator(f"#{row} a[download]").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as got:
+        link.click()
+    path = tmp_path / got.value.suggested_filename
+    got.value.save_as(path)
+    return path
+
+
+def test_browser_watch_a_question_add_an_article_see_the_change_and_download(page, tmp_path):
+    """After the stories test: a watch answered, re-answered when an uploaded article enters its
+    evidence, its change shown; its history downloaded as Word and Markdown."""
+    import json
+
+    import docx
+
+    page.get_by_role("tab", name="Watches").click()
+    page.locator("#qa-watch-question textarea").fill("How many arrests has live facial recognition led to?")
+    page.get_by_role("button", name="Watch this question").click()
+    latest = page.locator("#qa-watch-latest")
+    page.get_by_text("Run 1 ·").wait_for(timeout=300_000)
+    assert "first answer" in latest.inner_text()
+
+    f = tmp_path / "lfr-1300.jsonl"
+    f.write_text(json.dumps(LFR_1300) + "\n")
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(str(f))
+    page.get_by_role("button", name="Add to library").click()
+    page.get_by_role("tab", name="Watches").click()
+    deadline = time.time() + 300
+    while "Run 2 ·" not in latest.inner_text() and time.time() < deadline:
+        page.get_by_role("button", name="Refresh").click()
+        page.wait_for_timeout(3000)
+    shown = latest.inner_text()
+    assert f"new article: {LFR_1300['title']}" in shown and "What changed:" in shown
+    assert page.locator("#qa-watch-table").inner_text().count("How many arrests") == 1
+
+    word = _download(page, "qa-watch-download", tmp_path, "Word (.docx)")
+    text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
+    assert "Run 2" in text and "Run 1" in text and "Sources" in text
+    md = _download(page, "qa-watch-download", tmp_path, "Markdown (.md)").read_text()
+    assert md.startswith("# Watch: How many arrests") and "> " in md
+
+
+def test_browser_download_the_last_answer_with_its_citations(page, tmp_path):
+    from html.parser import HTMLParser
+
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How much is the Met's funding shortfall?")
+    path = _download(page, "qa-answer-download", tmp_path, "HTML (.html)")
+    parts: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = parts.append  # type: ignore[method-assign]
+    parser.feed(path.read_text())
+    text = " ".join(parts)
+    assert "£260 million" in text and "Sources" in text
+    assert "Met" in text and "Exported from qa" in text

@@ -18,7 +18,9 @@ from qa.index.filters import Filters
 from qa.models import Answer
 from qa.service.schemas import AskRequest, SummarizeRequest, Turn
 from qa.service.service import Service
+from qa.ui.downloads import download_row
 from qa.ui.library import article_choices, library_tab, status_text
+from qa.ui.render import render_answer, render_sentences, render_sources
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -47,78 +49,15 @@ CSS = """
 
 
 
-def render_answer(ans, key: str) -> str:
-    """The checked answer (or summary) as HTML with clickable citation markers."""
-    if ans.refused:
-        return f"<span class='qa-refusal'>{html.escape(ans.text)}</span>" + render_closest(ans)
-    return render_sentences(ans.sentences, key)
-
-
-def render_closest(ans) -> str:
-    """A refusal's closest passages: where the reader can look (none answers the question)."""
-    esc = html.escape
-    items = "".join(f"<li><b>{esc(c.title)}</b> <small>({esc(c.source or 'unknown outlet')}, "
-                    f"{esc(c.published_at[:10] or 'no date')})</small>: “{esc(c.quote)}”</li>"
-                    for c in getattr(ans, "closest", []))
-    return f"<ul class='qa-closest'>{items}</ul>" if items else ""
-
-
-def render_sentences(sentences, key: str) -> str:
-    """Shown sentences as HTML: citation markers that open their cited span; a gap in
-    italics; an unsupported sentence (flag policy) struck through, with its reason."""
-    esc = html.escape
-    parts = []
-    for s in sentences:
-        if not s.shown:
-            continue
-        marks = "".join(
-            f"<a class='qa-cite' href='#' data-key='{key}-{sp.start}-{sp.end}'>[{sp.n}]</a>"
-            for sp in s.spans)
-        if s.kind == "answer":
-            parts.append(f"<b class='qa-direct'>{esc(s.text)}</b>")
-        elif s.kind == "gap":
-            parts.append(f"<i>{esc(s.text)}</i>")
-        elif s.supported:
-            parts.append(f"{esc(s.text)} {marks}")
-        else:
-            parts.append(f"<span class='qa-unsupported' title='{esc(s.reason)}'>{esc(s.text)}</span> {marks}")
-    return " ".join(parts)
-
-
-def render_sources(ans, store, key: str) -> str:
-    """One hidden card per cited span: the article's title, outlet and date, and the span
-    highlighted in its surrounding text. Clicking a marker shows its card."""
-    esc = html.escape
-    cards = []
-    for c in ans.citations:
-        text = store.text(c.article_id)
-        lo, hi = max(0, c.start - 300), min(len(text), c.end + 300)
-        cards.append(
-            f"<div class='qa-source' data-key='{key}-{c.start}-{c.end}'>"
-            f"<b>[{c.n}] {esc(c.title)}</b><br><small>{esc(c.source or 'unknown outlet')} · "
-            f"{esc(c.published_at[:10] or 'no date')} · chars {c.start}–{c.end}</small>"
-            + (f"<br><small>also in: {esc(', '.join(x.source or x.title for x in c.also_in))}</small>"
-               if c.also_in else "") +
-            f"<p>…{esc(text[lo:c.start])}<mark>{esc(text[c.start:c.end])}</mark>"
-            f"{esc(text[c.end:hi])}…</p></div>")
-    removed = [s for s in ans.sentences[(1 if ans.refused else 0):] if not s.supported and not s.shown]
-    if removed:
-        cards.append("<details><summary>Sentences removed by the citation check "
-                     f"({len(removed)})</summary><ul>" + "".join(
-                         f"<li>{esc(s.text)} <small>({esc(s.reason)})</small></li>"
-                         for s in removed) + "</ul></details>")
-    return "\n".join(cards)
-
-
 def respond(service: Service, message: str, chat: list, pairs: list, sources: str, counter: int,
             source: str = "", since: str = "", until: str = ""):
     """The chat handler: progress, then each checked sentence as it comes, then the answer
-    with its sources; yields (chat, pairs, sources, counter, note)."""
+    with its sources; yields (chat, pairs, sources, counter, note, the answer or None)."""
     import gradio as gr
 
     message = (message or "").strip()
     if not message:
-        yield chat, pairs, sources, counter, ""
+        yield chat, pairs, sources, counter, "", None
         return
     try:
         req = AskRequest(question=message, history=[Turn(question=q, answer=a) for q, a in pairs],
@@ -129,18 +68,19 @@ def respond(service: Service, message: str, chat: list, pairs: list, sources: st
     key = f"a{counter}"
     chat = chat + [{"role": "user", "content": message},
                    {"role": "assistant", "content": "<span class='qa-writing'>…</span>"}]
-    yield chat, pairs, sources, counter, "Thinking… (retrieving and checking the passages)"
+    yield chat, pairs, sources, counter, "Thinking… (retrieving and checking the passages)", None
     shown: list = []
     for event in service.stream_ask(req):
         if event.event == "progress":
-            yield chat, pairs, sources, counter, event.message[:1].upper() + event.message[1:] + "…"
+            yield chat, pairs, sources, counter, event.message[:1].upper() + event.message[1:] + "…", None
         elif event.event == "sentence":
             shown.append(event.sentence)
             chat[-1]["content"] = render_sentences(shown, key) + " <span class='qa-writing'>…</span>"
-            yield chat, pairs, sources, counter, "Writing: each sentence appears once it has passed its check"
+            yield (chat, pairs, sources, counter,
+                   "Writing: each sentence appears once it has passed its check", None)
         elif event.event == "error":
             chat[-1]["content"] = f"Error: {html.escape(event.message)}"
-            yield chat, pairs, sources, counter, "Failed"
+            yield chat, pairs, sources, counter, "Failed", None
         elif event.answer is not None:
             ans: Answer = event.answer
             chat[-1]["content"] = render_answer(ans, key)
@@ -150,12 +90,12 @@ def respond(service: Service, message: str, chat: list, pairs: list, sources: st
             if ans.refused and ans.sentences:
                 note = f"Why: {ans.sentences[0].reason}. {note}".strip()
             yield (chat, pairs + [(message, ans.text)],
-                   render_sources(ans, service.store, key) + (sources or ""), counter, note)
+                   render_sources(ans, service.store, key) + (sources or ""), counter, note, ans)
 
 
 def summarize(service: Service, kind: str, article: str | None, query: str, source: str, since: str,
               until: str, n: float = 4, progress=None):
-    """The summaries handler: (summary HTML, sources HTML)."""
+    """The summaries handler: (summary HTML, sources HTML, the summary)."""
     import gradio as gr
 
     def tick(what: str) -> None:
@@ -183,11 +123,11 @@ def summarize(service: Service, kind: str, article: str | None, query: str, sour
             f"<h4>Key facts <small>(✓ stated in the summary: {s.facts_stated()} of "
             f"{len(s.key_facts)})</small></h4>"
             f"<ul>{facts}</ul>")
-    return body, render_sources(s, service.store, key)
+    return body, render_sources(s, service.store, key), s
 
 
 def build(service: Service):
-    """The Blocks: Chat, Summaries, Stories and Library tabs over one service."""
+    """The Blocks: Chat, Summaries, Stories, Watches and Library tabs over one service."""
     import gradio as gr
 
     with gr.Blocks(title="qa — cited answers about news") as demo:
@@ -201,6 +141,10 @@ def build(service: Service):
             from qa.ui.stories import stories_tab
 
             stories_tab(service)
+        with gr.Tab("Watches"):
+            from qa.ui.watches import watches_tab
+
+            watches_tab(service)
         with gr.Tab("Library"):
             from qa.ui.feeds import feeds_panel
 
@@ -224,13 +168,15 @@ def _chat_tab(service: Service) -> None:
         with gr.Column(scale=2):
             gr.Markdown("### Sources\nClick a citation marker to see the passage.")
             sources = gr.HTML(elem_id="qa-sources")
-    pairs, counter = gr.State([]), gr.State(0)
+    pairs, counter, last = gr.State([]), gr.State(0), gr.State(None)
+    download_row(service, last, "qa-answer", "qa-answer-download")
 
-    def on_ask(message, chat_, pairs_, sources_, counter_, source="", since="", until=""):
-        yield from respond(service, message, chat_, pairs_, sources_, counter_, source, since, until)
+    def on_ask(message, chat_, pairs_, sources_, counter_, last_, source="", since="", until=""):
+        for *out, ans in respond(service, message, chat_, pairs_, sources_, counter_, source, since, until):
+            yield *out, ans or last_
 
-    box.submit(on_ask, [box, chat, pairs, sources, counter, f_source, f_since, f_until],
-               [chat, pairs, sources, counter, note], api_name="ask").then(
+    box.submit(on_ask, [box, chat, pairs, sources, counter, last, f_source, f_since, f_until],
+               [chat, pairs, sources, counter, note, last], api_name="ask").then(
         lambda: "", None, box, api_name=False)
 
 
@@ -250,6 +196,8 @@ def _summary_tab(service: Service):
                                label="Sentences (0: as the article's length suggests)")
             go = gr.Button("Summarise", variant="primary")
             summary = gr.HTML(elem_id="qa-summary")
+            made = gr.State(None)
+            download_row(service, made, "qa-summary", "qa-summary-download", "summary")
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
             summary_sources = gr.HTML(elem_id="qa-summary-sources")
@@ -257,8 +205,8 @@ def _summary_tab(service: Service):
     def on_summarize(kind_, article, query, source, since_, until_, n=4, progress=gr.Progress()):
         return summarize(service, kind_, article, query, source, since_, until_, n, progress)
 
-    go.click(on_summarize, [kind, pick, topic, src, since, until, length], [summary, summary_sources],
-             api_name="summarize")
+    go.click(on_summarize, [kind, pick, topic, src, since, until, length],
+             [summary, summary_sources, made], api_name="summarize")
     return pick
 
 
