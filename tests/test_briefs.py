@@ -209,3 +209,22 @@ def test_fake_llm_api_watches_feed_and_export(service):
         assert none.status_code == 422 and "exactly one of" in none.json()["error"]["message"]
         assert client.delete(f"/v1/watches/{watch['id']}").status_code == 200
         assert client.get("/v1/watches").json() == {"watches": []}
+
+
+def test_fake_llm_two_services_over_one_postgres_store_share_watches_and_runs(store_url, chroma_url,
+                                                                              tmp_path):
+    """Two qa processes' view of one PostgreSQL store and one Chroma server: a watch saved by
+    one is re-answered by the other when it adds a matching article; neither duplicates it."""
+    a, b = (Service(make_settings(tmp_path / name, store_url=store_url, chroma_url=chroma_url,
+                                  feeds_allow_private=True), None, complete=ReadingLLM())
+            for name in ("a", "b"))
+    a.store = Store(a.settings)
+    ingest([SEEDS], a.store)
+    b.store = Store(b.settings)
+    watch = a.briefs.add_watch(WatchRequest(question=Q))
+    assert [w.id for w in b.briefs.watches()] == [watch.id]
+    assert not (tmp_path / "a" / "watches.sqlite3").exists()
+    b.add_articles([NEW])
+    b.briefs.wait()
+    assert [r.n for r in a.briefs.runs(watch.id)] == [2, 1]
+    assert b.briefs.add_watch(WatchRequest(question=Q)).id == watch.id and len(a.briefs.watches()) == 1
