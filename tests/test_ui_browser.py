@@ -129,7 +129,7 @@ def test_api_docs_render_offline_in_the_browser(app_url, page):
     assert outside == []
 
 
-def test_browser_stories_tab_shows_a_timeline_conflicts_and_stories(page):
+def test_browser_stories_tab_shows_a_timeline_conflicts_and_stories(page, tmp_path):
     """Last here: it adds four copies of the seed article and a report with other figures."""
     page.get_by_role("tab", name="Library").click()
     page.locator("#qa-upload input[type=file]").set_input_files(
@@ -139,11 +139,16 @@ def test_browser_stories_tab_shows_a_timeline_conflicts_and_stories(page):
                            ".match(/added/g) || []).length >= 5", timeout=120_000)
     page.get_by_role("tab", name="Stories").click()
     page.locator("#qa-timeline-topic textarea").fill("funding shortfall")
-    page.get_by_role("button", name="Timeline").click()
+    page.get_by_role("button", name="Timeline", exact=True).click()
     page.locator("#qa-timeline table").wait_for(timeout=60_000)
     shown = page.locator("#qa-timeline").inner_text()
     assert "Where the articles differ" in shown and "£240 million" in shown and "£260 million" in shown
     assert "2025-07-31" in shown and "also in" in shown
+    import docx
+
+    word = _download(page, "qa-timeline-download", tmp_path, "Word (.docx)")
+    text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
+    assert "Timeline: funding shortfall" in text and "£240 million" in text and "Sources" in text
     page.get_by_role("button", name="List stories").click()
     page.get_by_text("6 articles, 4 of them copies").wait_for(timeout=60_000)
 

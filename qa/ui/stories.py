@@ -12,6 +12,7 @@ from qa.index.copies import earlier_copy
 from qa.index.filters import Filters
 from qa.service.schemas import StoriesRequest, TimelineRequest
 from qa.service.service import Service
+from qa.ui.downloads import download_row
 
 
 def _copies(c) -> str:
@@ -73,16 +74,18 @@ def _filters(source: str, since: str, until: str) -> Filters:
         raise gr.Error(explain(e)) from None
 
 
-def show_timeline(service: Service, topic: str, source: str = "", since: str = "", until: str = "") -> str:
+def show_timeline(service: Service, topic: str, source: str = "", since: str = "", until: str = ""):
+    """(the timeline as HTML, the timeline: for its download button)."""
     import gradio as gr
 
     if not (topic or "").strip():
         raise gr.Error("Type a topic first.")
     try:
         req = TimelineRequest(topic=topic, filters=_filters(source, since, until))
-        return render_timeline(service.timeline(req))
+        tl = service.timeline(req)
     except QAError as e:
         raise gr.Error(str(e)) from None
+    return render_timeline(tl), tl
 
 
 def show_stories(service: Service, source: str = "", since: str = "", until: str = "") -> str:
@@ -101,6 +104,9 @@ def stories_tab(service: Service) -> None:
         go = gr.Button("Timeline", variant="primary")
         find = gr.Button("List stories")
     out = gr.HTML(elem_id="qa-timeline")
-    go.click(lambda *a: show_timeline(service, *a), [topic, source, since, until], out, api_name="timeline")
-    topic.submit(lambda *a: show_timeline(service, *a), [topic, source, since, until], out)
+    made = gr.State(None)
+    download_row(service, made, "qa-timeline", "qa-timeline-download", "timeline")
+    go.click(lambda *a: show_timeline(service, *a), [topic, source, since, until], [out, made],
+             api_name="timeline")
+    topic.submit(lambda *a: show_timeline(service, *a), [topic, source, since, until], [out, made])
     find.click(lambda *a: show_stories(service, *a), [source, since, until], out, api_name="stories")
