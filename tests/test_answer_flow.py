@@ -539,3 +539,24 @@ def test_fake_llm_a_streamed_verdict_waits_for_its_first_checked_cited_reason(se
     kinds = [(s.kind, s.text[:12]) for s in seen]
     assert kinds[0][0] == "gap" and kinds[1] == ("answer", "Yes.") and kinds[2][1] == "Live facial "
     assert ans.answer == "Yes" and not any("5,000" in s.text for s in seen)
+
+
+def test_fake_llm_below_the_floor_a_passage_alone_can_send_the_question_to_the_draft(seed_store, fake_llm):
+    """The second look (qa.answer.gate.second_look): each evidence passage asked alone."""
+    n = cite_n(seed_store, Q, "1,000 arrests")
+    a = seed_store.settings.answer
+    below, alone = a.gate_floor - 0.05, a.gate_passage + 0.05
+    fake_llm.enqueue_probability(below, alone).enqueue(f"It has led to more than 1,000 arrests [{n}].")
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused and "1,000 arrests" in ans.text and ans.answerable == below
+    one_passage = fake_llm.history[1][1]["content"]
+    assert one_passage.count("<passage ") == 1  # the second look asked about one passage
+
+    fake_llm.enqueue_probability(below, *[a.gate_passage - 0.05] * 8)  # no passage alone either
+    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    assert ans.refused and f"P(yes) {below:.2f} below {a.gate_floor:.2f}" in ans.sentences[0].reason
+    off = seed_store.settings.model_copy(deep=True)
+    off.answer.gate_passage = None
+    fake_llm.probabilities.clear()
+    fake_llm.enqueue_probability(below, alone)
+    assert ask(Q, off, seed_store, complete=fake_llm).refused  # the second look is off: refused

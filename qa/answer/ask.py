@@ -12,9 +12,10 @@ from qa.answer.compose import compose
 from qa.answer.direct import direct_answer, split_direct
 from qa.answer.draft import Complete, DraftChecker, default_complete
 from qa.answer.followup import standalone_question
+from qa.answer.gate import screen
 from qa.answer.refusals import REFUSAL, refusal
 from qa.check.backing import Held, backing, unbacked
-from qa.check.cite import against, citations_of
+from qa.check.cite import citations_of
 from qa.check.markers import render_sentences
 from qa.check.quotes import restated
 from qa.config import Settings
@@ -22,9 +23,7 @@ from qa.index.retrieve import Filters, search
 from qa.index.store import Store
 from qa.models import Answer, Passage, Sentence
 
-# Yes/no questions get a gate worded for them (qa.answer.questions.asks_yes_no): the plain gate
-# answers the question itself ("no") instead of saying whether the passages answer it.
-__all__ = ["REFUSAL", "ask", "gather", "gate", "screen", "write"]
+__all__ = ["REFUSAL", "ask", "gather", "write"]
 
 
 def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
@@ -173,28 +172,6 @@ def _texts(store: Store, passages: list[Passage]) -> dict[str, str]:
     return {a: store.text(a) for a in {p.article_id for p in passages}}
 
 
-def screen(question: str, passages: list[Passage], settings: Settings, complete: Complete,
-           extra: dict) -> tuple[bool, str]:
-    """The gate's word: (True, why) to refuse, below gate_floor (below gate_threshold when there
-    is no floor); (False, why) when it is unsure, from the floor up to the threshold, and the
-    draft decides; (False, "") when it passes the question or is off."""
-    if not settings.answer.gate:
-        return False, ""
-    t = time.perf_counter()
-    with telemetry.span("gate", passages=len(passages)) as sp:
-        ok, why, p_yes = gate(question, passages, settings, complete, extra["usage"])
-        telemetry.note(sp, passes=ok, why=why, p_yes=p_yes)
-    extra["timings"]["gate"] = time.perf_counter() - t
-    if p_yes is not None:
-        extra["answerable"] = p_yes
-    if ok:
-        return False, ""
-    floor = settings.answer.gate_floor
-    if floor is None or p_yes is None:  # no floor, or only the sampled word: "no" refuses
-        return True, why
-    return (True, against("P(yes)", p_yes, floor)) if p_yes < floor else (False, why)
-
-
 def write(question: str, passages: list[Passage], settings: Settings, store: Store,
           complete: Complete, on_sentence: Callable[[Sentence], None] | None,
           progress: Callable[[str], None], extra: dict):
@@ -281,19 +258,3 @@ def with_named(question: str, passages: list[Passage], store: Store, settings: S
         passages = passages + [h for h in hits if h.chunk_id not in found]
         found |= {h.chunk_id for h in hits}
     return passages, required
-
-
-def gate(question: str, passages: list[Passage], settings: Settings, complete: Complete,
-         usage: dict) -> tuple[bool, str, float | None]:
-    """Do the passages answer the question? The model's P(yes) against the tuned threshold
-    (see bench/gate.py) when its log-probabilities can be read; otherwise the word it
-    samples. (answerable?, why, P(yes) or None when only the word is known)."""
-    name = "gate_polar" if questions.asks_yes_no(question) else "gate"
-    msgs = prompts.messages(name, passages, question=question.strip())
-    threshold = settings.answer.gate_threshold
-    scorer = getattr(complete, "yes_probability", None)  # a model function may offer one
-    p_yes = scorer(settings, msgs) if scorer else None
-    if p_yes is not None:
-        return p_yes >= threshold, against("P(yes)", p_yes, threshold), p_yes
-    verdict = "".join(complete(settings, msgs, max_tokens=3, usage=usage)).strip()
-    return verdict.lower().startswith("yes"), f"the model said {verdict!r}", None

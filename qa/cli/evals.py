@@ -27,6 +27,8 @@ def run_eval(
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases.")] = None,
     types: Annotated[Optional[str], typer.Option(
         help="Only the cases of these question types, comma-separated (e.g. comparison,temporal).")] = None,
+    split: Annotated[Optional[str], typer.Option(
+        help="Only the cases of this split (tune or report): tune on one, report on the other.")] = None,
     write: Annotated[Optional[Path], typer.Option(
         help="Also write the metrics table, with its provenance line, into this markdown file "
         "(its figure block for this command is replaced).")] = None,
@@ -39,7 +41,7 @@ def run_eval(
         _fail(QAError(f"baseline {baseline} does not exist: give the path of a committed run, or "
                       "add --update-baseline to write this run there"))
     try:
-        spec = of_types(load_suite(suite), types)
+        spec = of_split(of_types(load_suite(suite), types), split)
         base = load_run(baseline) if baseline and not update_baseline else None
         runs = [_run(spec, m, limit) for m in model or [Settings().model]]
     except QAError as e:
@@ -54,6 +56,17 @@ def run_eval(
         for p in problems:
             typer.secho(f"REGRESSION: {p}", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def of_split(spec, split: str | None):
+    """The suite with only the cases of one split (all when None)."""
+    if not split:
+        return spec
+    cases = [c for c in spec.cases if c.split == split]
+    if not cases:
+        raise QAError(f"--split {split}: suite {spec.suite} has no case in it; its splits are "
+                      f"{', '.join(sorted({c.split for c in spec.cases if c.split})) or 'none'}")
+    return spec.model_copy(update={"cases": cases})
 
 
 def of_types(spec, types: str | None):
