@@ -544,19 +544,19 @@ def test_fake_llm_a_streamed_verdict_waits_for_its_first_checked_cited_reason(se
 def test_fake_llm_below_the_floor_a_passage_alone_can_send_the_question_to_the_draft(seed_store, fake_llm):
     """The second look (qa.answer.gate.second_look): each evidence passage asked alone."""
     n = cite_n(seed_store, Q, "1,000 arrests")
-    a = seed_store.settings.answer
+    on = seed_store.settings.model_copy(deep=True)
+    on.answer.gate_passage = 0.5
+    a = on.answer
     below, alone = a.gate_floor - 0.05, a.gate_passage + 0.05
     fake_llm.enqueue_probability(below, alone).enqueue(f"It has led to more than 1,000 arrests [{n}].")
-    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    ans = ask(Q, on, seed_store, complete=fake_llm)
     assert not ans.refused and "1,000 arrests" in ans.text and ans.answerable == below
     one_passage = fake_llm.history[1][1]["content"]
     assert one_passage.count("<passage ") == 1  # the second look asked about one passage
 
     fake_llm.enqueue_probability(below, *[a.gate_passage - 0.05] * 8)  # no passage alone either
-    ans = ask(Q, seed_store.settings, seed_store, complete=fake_llm)
+    ans = ask(Q, on, seed_store, complete=fake_llm)
     assert ans.refused and f"P(yes) {below:.2f} below {a.gate_floor:.2f}" in ans.sentences[0].reason
-    off = seed_store.settings.model_copy(deep=True)
-    off.answer.gate_passage = None
     fake_llm.probabilities.clear()
     fake_llm.enqueue_probability(below, alone)
-    assert ask(Q, off, seed_store, complete=fake_llm).refused  # the second look is off: refused
+    assert ask(Q, seed_store.settings, seed_store, complete=fake_llm).refused  # off by default

@@ -73,10 +73,11 @@ class AnswerSettings(BaseModel):
         "rejected one, and a yes/no verdict needs a checked reason). None: the gate refuses "
         "everything below gate_threshold. Tuned end to end on a dev split by bench/gate.py --drafts.")
     gate_passage: float | None = Field(
-        0.5, ge=0, le=1, description="Below the floor, each evidence passage is asked alone; if "
+        None, ge=0, le=1, description="Below the floor, each evidence passage is asked alone; if "
         "one's P(yes) reaches this, the question is drafted as if unsure (the draft decides). "
-        "None: off; the gate refuses below the floor. Tuned on the users suite's tune half by "
-        "bench/gate_passage.py.")
+        "None (the default): off, the gate refuses below the floor. Tuned on the users suite's "
+        "tune half by bench/gate_passage.py (0.5), but off: on the report half it let wrong "
+        "answers through and no right one (docs/gate.md).")
     verdict: bool = Field(
         True, description="Decide a yes/no question's direct answer by the model's P(yes) over the "
         "evidence (qa/answer/verdict.py), shown before the reasons are written; off: the word the model "
