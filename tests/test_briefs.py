@@ -228,3 +228,30 @@ def test_fake_llm_two_services_over_one_postgres_store_share_watches_and_runs(st
     b.briefs.wait()
     assert [r.n for r in a.briefs.runs(watch.id)] == [2, 1]
     assert b.briefs.add_watch(WatchRequest(question=Q)).id == watch.id and len(a.briefs.watches()) == 1
+
+
+def test_fake_llm_a_due_delivery_is_sent_once_by_two_processes_over_one_store(service, monkeypatch):
+    """Two books over one store (two qa processes): each reads the due delivery; only the one
+    that claims it first POSTs (to a real receiver)."""
+    import time
+
+    from qa.briefs import notify
+    from qa.briefs.watches import WatchBook
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Hook.fail, _Hook.got = 1, []
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        watch = service.briefs.add_watch(WatchRequest(question=Q, webhook=url))  # its POST: a 500, kept
+        other, later, real = WatchBook(service.settings), time.time() + 3600, notify._claim
+
+        def racing(book, *args):  # the other process claims and sends it between our read and claim
+            if book is not other:
+                assert notify.deliver_due(other, now=later)[0].ok
+            return real(book, *args)
+        monkeypatch.setattr(notify, "_claim", racing)
+        assert notify.deliver_due(service.briefs.book(), now=later) == []
+        assert len(_Hook.got) == 1 and other.get(watch.id).undelivered == 0
+    finally:
+        server.shutdown()

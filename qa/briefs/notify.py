@@ -1,7 +1,9 @@
 """Webhook deliveries of a watch's changes: each change a watch records is queued (in the
 same transaction as its run; qa/briefs/watches.py) and POSTed as JSON to the watch's URL.
 A failed POST is kept and tried again after `retry_seconds`, doubled each failure up to an
-hour; it is never dropped, and the watch shows how many are waiting and why."""
+hour; it is never dropped, and the watch shows how many are waiting and why. Several qa
+processes over one store each send what is due: a delivery is claimed (its next try moved
+past the POST's timeout, in one statement) before it is sent, so only one of them sends it."""
 
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ def deliver_due(book: WatchBook, now: float | None = None) -> list[Delivery]:
     settings = book.settings
     done = []
     for wid, n, url, attempts in rows:
+        if not _claim(book, wid, n, url, now, settings.watches.timeout):
+            continue  # another qa process over the same store took it first
         error = ""
         try:
             check_url(url, settings.feeds_allow_private)  # the host may have moved since
@@ -63,3 +67,14 @@ def deliver_due(book: WatchBook, now: float | None = None) -> list[Delivery]:
                             (error, now + wait, None if error else time.time(), wid, n, url))
         done.append(Delivery(watch_id=wid, n=n, url=url, ok=not error, attempts=attempts + 1, error=error))
     return done
+
+
+def _claim(book: WatchBook, wid: str, n: int, url: str, now: float, timeout: float) -> bool:
+    """Take a due delivery for this process: True when no other process has taken it since
+    it was read (its next try moved past this POST's timeout, so a crash mid-POST retries it)."""
+    with book.db.tx():
+        cur = book.db.execute("UPDATE deliveries SET next_at=? WHERE watch_id=? AND n=? AND url=? "
+                              "AND delivered_at IS NULL AND next_at <= ?",
+                              (now + 2 * timeout, wid, n, url, now))
+        return cur.rowcount == 1
+
