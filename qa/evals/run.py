@@ -234,7 +234,7 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          model_check=settings.answer.model_check,
                          support_p_threshold=settings.answer.support_p_threshold,
                          gate=settings.answer.gate, gate_threshold=settings.answer.gate_threshold,
-                         gate_floor=settings.answer.gate_floor,
+                         gate_floor=settings.answer.gate_floor, gate_passage=settings.answer.gate_passage,
                          verdict=settings.answer.verdict,
                          polar_threshold=settings.answer.polar_threshold, check=settings.answer.check,
                          compose=settings.answer.compose, split_parts=settings.answer.split_parts)
