@@ -209,15 +209,20 @@ def test_browser_watch_a_question_add_an_article_see_the_change_and_download(pag
 
 
 def test_browser_download_the_last_answer_with_its_citations(page, tmp_path):
+    """The file carries the figure the chat shows and the cited sentence's source (after the
+    stories test the library holds reports of other figures: whichever is cited must come)."""
+    import re
     from html.parser import HTMLParser
 
     page.get_by_role("tab", name="Chat").click()
-    ask(page, "How much is the Met's funding shortfall?")
+    bot, _ = ask(page, "How much is the Met's funding shortfall?")
+    figure = re.search(r"£\d+ million", bot.inner_text())
+    assert figure, bot.inner_text()
     path = _download(page, "qa-answer-download", tmp_path, "HTML (.html)")
     parts: list[str] = []
     parser = HTMLParser()
     parser.handle_data = parts.append  # type: ignore[method-assign]
     parser.feed(path.read_text())
     text = " ".join(parts)
-    assert "£260 million" in text and "Sources" in text
-    assert "Met" in text and "Exported from qa" in text
+    assert figure.group(0) in text and "Sources" in text and "Exported from qa" in text
+    assert page.locator("#qa-sources .qa-source").first.get_attribute("data-key")
