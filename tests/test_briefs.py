@@ -255,3 +255,18 @@ def test_fake_llm_a_due_delivery_is_sent_once_by_two_processes_over_one_store(se
         assert len(_Hook.got) == 1 and other.get(watch.id).undelivered == 0
     finally:
         server.shutdown()
+
+
+def test_what_changed_reads_a_run_without_a_direct_line_as_no_move_of_the_answer():
+    from qa.briefs.changes import changes
+    from qa.models import Answer, Sentence
+
+    def said(answer: str, text: str, refused: bool = False) -> Answer:
+        return Answer(question=Q, answer=answer, text=text, refused=refused,
+                      sentences=[Sentence(text=text, citations=[1])])
+    old = said("1,000", "It has led to 1,000 arrests.")
+    ch = changes(old, said("", "It has led to 1,400 arrests."))
+    assert ch.answer_before == ch.answer_after == "" and ch.new_figures == ["1,400"]
+    assert changes(old, said("1,400", "It has led to 1,400 arrests.")).answer_after == "1,400"
+    gone = changes(old, said("", "The articles don't say.", refused=True))
+    assert (gone.answer_before, gone.answer_after) == ("1,000", "refused") and gone.gone_figures == ["1,000"]

@@ -66,7 +66,10 @@ def changes(before: Answer | None, after: Answer) -> Changes:
     old, new = _shown(before), _shown(after)
     old_figs, new_figs = _figures(before), _figures(after)
     old_outlets = {c.source for c in before.citations if c.source}
-    moved = (before.answer or "") != (after.answer or "") or before.refused != after.refused
+    # the direct answer moved: refused one run and not the other, or two direct answers that
+    # differ (a run whose answer came without a direct line has not "lost" it)
+    moved = before.refused != after.refused or bool(before.answer and after.answer
+                                                    and before.answer != after.answer)
     return Changes(
         answer_before=(before.answer or ("refused" if before.refused else "")) if moved else "",
         answer_after=(after.answer or ("refused" if after.refused else "")) if moved else "",
