@@ -32,6 +32,10 @@ class Changes(BaseModel):
                                   self.gone_sentences, self.new_figures, self.gone_figures,
                                   self.new_outlets))
 
+    def figures(self) -> str:
+        """The figures that came and went: '+1,400, -1,000' ('' when none moved)."""
+        return ", ".join([*(f"+{f}" for f in self.new_figures), *(f"-{f}" for f in self.gone_figures)])
+
     def summary(self) -> str:
         """One line saying what changed."""
         if self.first:
@@ -39,9 +43,8 @@ class Changes(BaseModel):
         parts = []
         if self.answer_after != self.answer_before:
             parts.append(f"answer {self.answer_before or '(none)'!r} -> {self.answer_after or '(none)'!r}")
-        if self.new_figures or self.gone_figures:
-            parts.append("figures " + ", ".join([*(f"+{f}" for f in self.new_figures),
-                                                 *(f"-{f}" for f in self.gone_figures)]))
+        if self.figures():
+            parts.append(f"figures {self.figures()}")
         if self.new_outlets:
             parts.append("new outlets: " + ", ".join(self.new_outlets))
         if self.new_sentences or self.gone_sentences:

@@ -57,12 +57,12 @@ def from_answer(answer: Answer, url_of: UrlOf, note: str = "") -> Document:
     """A checked answer; for a refusal, what was searched and the closest passages (listed as
     where to look, not as support)."""
     blocks = [Block(text=answer.text)]
-    refs = references(answer.citations, url_of)
+    cited = answer.citations
     if answer.refused and answer.closest:
         blocks.append(Block(heading="Closest passages (they do not answer it)",
                             items=[f"{c.quote} [{c.n}]" for c in answer.closest]))
-        refs = references(answer.closest, url_of)
-    return Document(title=answer.question, note=note, blocks=blocks, references=refs)
+        cited = answer.closest
+    return Document(title=answer.question, note=note, blocks=blocks, references=references(cited, url_of))
 
 
 def from_summary(summary, url_of: UrlOf, note: str = "") -> Document:

@@ -12,7 +12,6 @@ A watch's id is a digest of its question and filters: adding the same watch twic
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -128,10 +127,9 @@ class WatchBook:
     def runs(self, wid: str, limit: int | None = None) -> list[Run]:
         """The watch's runs, newest first."""
         self.get(wid)
-        sql = "SELECT watch_id, n, at, why, answer, changes FROM watch_runs WHERE watch_id=? ORDER BY n DESC"
+        sql = f"SELECT {_RUN_COLUMNS} FROM watch_runs WHERE watch_id=? ORDER BY n DESC"
         rows = self.db.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), (wid,)).fetchall()
-        return [Run(watch_id=r[0], n=r[1], at=r[2], why=r[3], answer=Answer.model_validate_json(r[4]),
-                    changes=Changes.model_validate_json(r[5])) for r in rows]
+        return [_run(r) for r in rows]
 
     def record(self, wid: str, answer: Answer, why: str) -> Run:
         """A new run of the watch, compared with the one before; a change is queued for the
@@ -158,10 +156,17 @@ class WatchBook:
         return sorted(out, key=lambda wr: wr[1].at, reverse=True)[:limit]
 
     def run(self, wid: str, n: int) -> Run:
-        for r in self.runs(wid):
-            if r.n == n:
-                return r
-        raise NotFound(f"watch {wid!r} has no run {n}")
+        row = self.db.execute(f"SELECT {_RUN_COLUMNS} FROM watch_runs WHERE watch_id=? AND n=?",
+                              (wid, n)).fetchone()
+        if row is None:
+            self.get(wid)  # an unknown watch says so first
+            raise NotFound(f"watch {wid!r} has no run {n}")
+        return _run(row)
 
-    def dump(self, run: Run) -> str:
-        return json.dumps({"watch": self.get(run.watch_id).model_dump(), "run": run.model_dump()})
+
+_RUN_COLUMNS = "watch_id, n, at, why, answer, changes"
+
+
+def _run(row) -> Run:
+    return Run(watch_id=row[0], n=row[1], at=row[2], why=row[3], answer=Answer.model_validate_json(row[4]),
+               changes=Changes.model_validate_json(row[5]))

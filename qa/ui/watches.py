@@ -43,8 +43,7 @@ def show(service: Service, wid: str | None) -> tuple[str, str]:
     ch = run.changes
     items = [f"<li class='qa-new'>New: {esc(s)}</li>" for s in ch.new_sentences]
     items += [f"<li class='qa-gone'>No longer said: {esc(s)}</li>" for s in ch.gone_sentences]
-    items += [f"<li>Figures: {esc(', '.join([*('+' + f for f in ch.new_figures), *('−' + f for f in ch.gone_figures)]))}</li>"]  # noqa: E501
-    items = items if (ch.new_figures or ch.gone_figures) else items[:-1]
+    items += [f"<li>Figures: {esc(ch.figures())}</li>"] if ch.figures() else []
     items += [f"<li>New outlets: {esc(', '.join(ch.new_outlets))}</li>"] if ch.new_outlets else []
     when = datetime.fromtimestamp(run.at).strftime("%Y-%m-%d %H:%M")
     body = (f"<h4>Run {run.n} · {when} · {esc(run.why)}</h4>"
