@@ -108,7 +108,7 @@ def build_synthetic(store, n: int, per_article: int = 10, batch: int = 500) -> N
             arts.append((aid, aid, f"Synthetic {a}", src, "", "", day, "", text, "bench"))
             chunk_rows += [(f"{aid}:{s}-{e}", store.key, aid, i, s, e) for i, (s, e) in enumerate(spans)]
         for i in range(0, len(ids), 5000):
-            store.collection.upsert(ids=ids[i:i + 5000], embeddings=np.vstack(vecs)[i:i + 5000],
+            store.chroma.collection.upsert(ids=ids[i:i + 5000], embeddings=np.vstack(vecs)[i:i + 5000],
                                     metadatas=metas[i:i + 5000])
         with store.db.tx():
             store.db.executemany(

@@ -1,9 +1,15 @@
-"""Several qa processes over one library: the shared PostgreSQL store beside the embedded one.
+"""Several qa processes over one library: the shared store beside the embedded one, the
+throughput of whole deployments, and retrieval at archive sizes.
 
     python bench/scale.py [--articles 326] [--queries 100] [--write docs/deploy.md]
+    python bench/scale.py --part throughput [--questions 12] [--clients 4] [--write docs/scale.md]
+    python bench/scale.py --part size [--sizes 100000,1000000] [--write docs/scale.md]
 
-Starts a PostgreSQL server and a Chroma server on 127.0.0.1 (bench/servers.py), then for the
-embedded store (SQLite + embedded Chroma) and the shared one (PostgreSQL + Chroma server):
+`--part throughput` and `--part size`: see bench/throughput.py and bench/size.py.
+
+`--part store` (the default) starts a PostgreSQL server and a Chroma server on 127.0.0.1
+(bench/servers.py), then for the embedded store (SQLite + embedded Chroma) and the shared
+one (PostgreSQL + Chroma server):
 - ingest: the MultiHop-RAG articles in the repository, in seconds;
 - search: hybrid search over them for the MultiHop dev queries, p50/p95 ms, as one process
   searching a store it has loaded;
@@ -93,32 +99,75 @@ def table(rows: list[dict], n_queries: int) -> str:
     return "\n".join(out)
 
 
+def store_part(args, d: Path) -> tuple[str, Settings, dict]:
+    queries = [c.question for c in load_multihop().cases][:args.queries]
+    lines = (MULTIHOP_DIR / "articles.jsonl").read_text().splitlines()[:args.articles]
+    corpus = d / "articles.jsonl"
+    corpus.write_text("\n".join(lines) + "\n")
+    base = Settings(data_dir=d / "embedded")
+    rows = [measure("embedded: SQLite + Chroma on disk", base, corpus, queries)]
+    with servers.postgres() as pg, servers.chroma(d) as chroma_url:
+        url = servers.new_database(pg, "qa_scale")
+        shared = base.model_copy(update={"data_dir": d / "shared", "store_url": url,
+                                         "chroma_url": chroma_url})
+        rows.append(measure("shared: PostgreSQL + Chroma server", shared, corpus, queries))
+    return table(rows, len(queries)), base, {"articles": args.articles, "queries": len(queries)}
+
+
+def throughput_part(args, d: Path) -> tuple[str, Settings, dict]:
+    from bench import throughput
+    from qa.evals.cases import load_suite
+    from qa.index.store import Store
+    from qa.ingest.add import ingest
+    from qa.localmodel import model_path
+
+    suite = load_suite("users")
+    questions = [c.question for c in suite.cases if c.split == "report" and not c.history][:args.questions]
+    base = Settings(data_dir=d / "loader")
+    prov = {"questions": len(questions), "clients": args.clients}
+    # the rates first, on an idle machine; the local model leaves this process before the rows run
+    from qa.provenance import collect
+
+    provenance = collect(base, **prov)
+    with servers.postgres() as pg, servers.chroma(d) as chroma_url:
+        env = {"QA_STORE_URL": servers.new_database(pg, "qa_throughput"), "QA_CHROMA_URL": chroma_url}
+        ingest(suite.corpus_paths(), Store(base.model_copy(update={"store_url": env["QA_STORE_URL"],
+                                                                    "chroma_url": chroma_url})))
+        gguf = model_path(base.model.split("/", 1)[1], base.model_dir)
+        rows = throughput.measure(base, gguf, d, env, questions, args.clients)
+    return throughput.table(rows, len(questions), args.clients), base, {"provenance": provenance}
+
+
+def size_part(args, d: Path) -> tuple[str, Settings, dict]:
+    from bench import size
+
+    sizes = [int(x) for x in args.sizes.split(",")]
+    rows = size.measure_sizes(sizes, d, args.queries)
+    return size.table(rows, args.queries), Settings(), {"sizes": args.sizes, "queries": args.queries}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--articles", type=int, default=326, help="MultiHop-RAG articles to ingest")
-    ap.add_argument("--queries", type=int, default=100, help="MultiHop-RAG dev queries to search")
+    ap.add_argument("--part", choices=["store", "throughput", "size"], default="store",
+                    help="store: the shared store beside the embedded one at the corpus's size; "
+                    "throughput: questions a minute with 1/2 model slots and 1/2 qa processes "
+                    "(bench/throughput.py); size: retrieval at --sizes chunks (bench/size.py)")
+    ap.add_argument("--articles", type=int, default=326, help="store: MultiHop-RAG articles to ingest")
+    ap.add_argument("--queries", type=int, default=100, help="store, size: MultiHop-RAG dev queries")
+    ap.add_argument("--questions", type=int, default=12, help="throughput: distinct questions a row")
+    ap.add_argument("--clients", type=int, default=4, help="throughput: clients asking at once")
+    ap.add_argument("--sizes", default="100000", help="size: chunks, comma-separated")
     ap.add_argument("--write", help="write the table into this markdown file")
     args = ap.parse_args()
-    queries = [c.question for c in load_multihop().cases][:args.queries]
+    part = {"store": store_part, "throughput": throughput_part, "size": size_part}[args.part]
     with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
-        d = Path(tmp)
-        lines = (MULTIHOP_DIR / "articles.jsonl").read_text().splitlines()[:args.articles]
-        corpus = d / "articles.jsonl"
-        corpus.write_text("\n".join(lines) + "\n")
-        base = Settings(data_dir=d / "embedded")
-        rows = [measure("embedded: SQLite + Chroma on disk", base, corpus, queries)]
-        with servers.postgres() as pg, servers.chroma(d) as chroma_url:
-            url = servers.new_database(pg, "qa_scale")
-            shared = base.model_copy(update={"data_dir": d / "shared", "store_url": url,
-                                             "chroma_url": chroma_url})
-            rows.append(measure("shared: PostgreSQL + Chroma server", shared, corpus, queries))
-    body = table(rows, len(queries))
+        body, settings, extra = part(args, Path(tmp))
     print(body)
     if args.write:
         from qa.provenance import collect, write_block
 
-        write_block(Path(args.write), " ".join(["python", "bench/scale.py", *sys.argv[1:]]), body,
-                    collect(base, articles=args.articles, queries=len(queries)))
+        provenance = extra.pop("provenance", None) or collect(settings, **extra)
+        write_block(Path(args.write), " ".join(["python", "bench/scale.py", *sys.argv[1:]]), body, provenance)
 
 
 if __name__ == "__main__":

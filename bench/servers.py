@@ -1,6 +1,7 @@
 """Real servers on 127.0.0.1 for the tests and benches: a PostgreSQL server (Debian's
-`postgresql` package) and a Chroma server (`chroma run`, from the chromadb package), each in
-a temporary folder of its own and stopped when the block ends."""
+`postgresql` package), a Chroma server (`chroma run`, from the chromadb package) and model
+servers (`python -m llama_cpp.server`, from llama-cpp-python[server]), each in a temporary
+folder of its own and stopped when the block ends."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["chroma", "free_port", "new_database", "postgres", "wait_for"]
+__all__ = ["chroma", "free_port", "model_servers", "served_calls", "new_database", "postgres", "wait_for"]
 
 BIN = Path(sys.executable).parent
+
+
+_LOGS: dict[str, Path] = {}  # a model server's URL -> its log
 
 
 class Missing(RuntimeError):
@@ -61,6 +65,45 @@ def chroma(folder: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def model_servers(gguf: Path, n: int = 1, *, threads: int = 2, context: int = 4096,
+                  alias: str = "qwen") -> Iterator[str]:
+    """QA_MODEL_API_BASE for n llama-cpp-python servers of one GGUF (comma-separated
+    http://127.0.0.1:PORT/v1), each answering one request at a time with `threads` threads:
+    n servers are n parallel slots. QA_MODEL=openai/<alias> reaches them."""
+    folder = Path(tempfile.mkdtemp(prefix="qa-llm-"))
+    procs, urls = [], []
+    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
+    try:
+        for i in range(n):
+            port, log = free_port(), folder / f"server{i}.log"
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", alias,
+                 "--n_ctx", str(context), "--n_threads", str(threads), "--n_threads_batch", str(threads),
+                 "--seed", "0", "--host", "127.0.0.1", "--port", str(port),
+                 # its default ends a streamed answer when another request arrives; queue instead
+                 "--interrupt_requests", "False"],
+                stdout=log.open("w"), stderr=subprocess.STDOUT, env=env))
+            urls.append(f"http://127.0.0.1:{port}/v1")
+            _LOGS[urls[-1]] = log
+        for proc, url, i in zip(procs, urls, range(n), strict=True):
+            wait_for(f"{url}/models", proc, folder / f"server{i}.log")
+        yield ",".join(urls)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def served_calls(api_base: str) -> list[int]:
+    """How many chat completions each server of model_servers(...) has answered so far, read
+    from its access log, in the order of api_base."""
+    return [_LOGS[u].read_text(errors="ignore").count("POST /v1/chat/completions")
+            for u in api_base.split(",")]
 
 
 def _pg_bin(name: str) -> str:

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 
+from qa import modelservers
 from qa.config import Settings
 from qa.errors import ModelError
 
@@ -91,8 +92,9 @@ def yes_probability(settings: Settings, messages: list[dict]) -> float | None:
     if settings.model.startswith("local/"):
         return _local_yes_probability(local_llama(settings), messages)
     try:
-        resp = _litellm(settings.model_dump_json()).completion(
-            model=settings.model, messages=messages, temperature=0.0, max_tokens=1, logprobs=True,
+        resp = modelservers.completion(
+            _litellm(settings.model_dump_json()), settings, messages=messages, temperature=0.0,
+            max_tokens=1, logprobs=True,
             top_logprobs=20, timeout=settings.llm_timeout, num_retries=settings.llm_retries)
         top = resp.choices[0].logprobs.content[0].top_logprobs
     except Exception:  # the provider has no log-probabilities: the caller samples instead
@@ -252,8 +254,8 @@ def complete(settings: Settings, messages: list[dict], *, max_tokens: int = 256,
     litellm = _litellm(settings.model_dump_json())
     remote = not settings.model.startswith("local/")
     try:
-        resp = litellm.completion(
-            model=settings.model, messages=messages, temperature=0.0, seed=settings.seed,
+        resp = modelservers.completion(
+            litellm, settings, messages=messages, temperature=0.0, seed=settings.seed,
             max_tokens=max_tokens, stream=stream,
             **({"timeout": settings.llm_timeout, "num_retries": settings.llm_retries} if remote else {}),
         )

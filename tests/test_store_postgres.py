@@ -193,6 +193,12 @@ def test_postgres_full_text_search_finds_chunks_by_their_words_and_honours_filte
     outlet = next(r["source"] for r in store.list_articles() if "Facial" not in r["title"])
     only = search(store, q, s.retrieval, k=3, mode="bm25", filters=Filters(source=outlet))
     assert all(p.source == outlet for p in only)
+    # this process keeps no words (PostgreSQL ranks): the catalogue's rows only, none read
+    lex = store.lexicon()
+    assert lex.index.vocab == {} and len(lex.catalog) == store.counts()["chunks"]
+    assert not (s.data_dir / "bm25").exists()
+    bm25 = Store(make_settings(tmp_path / "pg", store_url=store_url))  # the same store, BM25 ranking
+    assert bm25.lexicon().index.vocab and search(bm25, q, bm25.settings.retrieval, k=1, mode="bm25")
     lite = Store(make_settings(tmp_path / "lite", retrieval={"lexical": "postgres"}))
     with pytest.raises(StoreError, match="QA_STORE_URL"):
         search(lite, q, lite.settings.retrieval, mode="bm25")

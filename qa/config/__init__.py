@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa.config.sections import (
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="litellm model id: local/qwen2.5-coder-1.5b (default, no key), "
         "local/qwen2.5-coder-0.5b (fast), or any litellm id such as gpt-4o-mini or ollama/llama3.1.",
     )
+    model_api_base: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server for QA_MODEL=openai/NAME "
+        "(e.g. http://127.0.0.1:8080/v1); several, separated by commas, are servers of one model "
+        "(parallel slots), each call sent by litellm's Router to the least busy (qa/modelservers.py).")
     local_model_path: Path | None = Field(
         None, description="A GGUF file to use for local/* models instead of the packaged one."
     )
@@ -106,6 +110,18 @@ class Settings(BaseSettings):
                                    description="Saved questions re-answered as news arrives.")
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings,
                                          description="OpenTelemetry spans of each answer step.")
+
+    @model_validator(mode="after")
+    def _api_base_for_a_served_model(self) -> Settings:
+        urls = [u.strip() for u in (self.model_api_base or "").split(",") if u.strip()]
+        bad = [u for u in urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"QA_MODEL_API_BASE: {bad[0]!r} is not an http(s) URL such as "
+                             "http://127.0.0.1:8080/v1")
+        if urls and self.model.startswith("local/"):
+            raise ValueError(f"QA_MODEL_API_BASE names a model server, but QA_MODEL={self.model} runs in "
+                             "this process: set QA_MODEL=openai/NAME (NAME as the server calls its model)")
+        return self
 
     def auth_pairs(self) -> list[tuple[str, str]] | None:
         if not self.auth:

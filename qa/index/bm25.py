@@ -53,18 +53,19 @@ class Index:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def add(self, ids: list[str], texts: list[str]) -> None:
+    def add(self, ids: list[str], texts: list[str] | None) -> None:
         """Add (or, for an id already present, replace) chunks; a large batch is added in
-        segments of SEGMENT chunks (bounded memory while counting terms)."""
+        segments of SEGMENT chunks (bounded memory while counting terms). texts None: rows
+        without words (an index of ids only, for a catalogue when another engine ranks)."""
         from scipy import sparse
 
         if len(ids) > SEGMENT:
             for i in range(0, len(ids), SEGMENT):
-                self.add(ids[i:i + SEGMENT], texts[i:i + SEGMENT])
+                self.add(ids[i:i + SEGMENT], None if texts is None else texts[i:i + SEGMENT])
             return
 
         self.remove([i for i in ids if i in self.rows])
-        tokens = tokenize(texts) if texts else []
+        tokens = [[] for _ in ids] if texts is None else tokenize(texts) if texts else []
         start = len(self.ids)
         r: list[int] = []
         c: list[int] = []

@@ -7,6 +7,11 @@ ones marked dead (qa/index/bm25.py), and the catalogue grows row for row with th
 results are those of a full rebuild (tests/test_bm25.py). Every SAVE_EVERY changed chunks
 the index is saved compacted and the log entries before it are dropped; a process whose
 index is older than the log's first entry reloads the saved index (or rebuilds).
+
+When PostgreSQL ranks the lexical half (QA_RETRIEVAL__LEXICAL=postgres), the index holds the
+chunks' ids only, no words: the catalogue's rows, without reading every chunk's text at
+start or keeping postings in memory (saved apart, under catalog/, so a switch back to BM25
+never loads a wordless index).
 """
 
 from __future__ import annotations
@@ -49,8 +54,17 @@ def _pruned_past(store, seq: int) -> bool:
     return first is not None and first > seq + 1
 
 
+def _words(store) -> bool:
+    """Whether this process ranks by BM25, so its index needs the chunks' words."""
+    return store.settings.retrieval.lexical == "bm25"
+
+
+def _folder(store):
+    return store.dir / ("bm25" if _words(store) else "catalog") / store.key
+
+
 def _load(store) -> Lexicon:
-    folder = store.dir / "bm25" / store.key
+    folder = _folder(store)
     if (folder / "index.json").exists():
         try:
             index, meta = Index.load(folder)
@@ -63,7 +77,7 @@ def _load(store) -> Lexicon:
 
 def _rebuild(store) -> Lexicon:
     seq = _last(store)
-    ids, texts = store._all_chunk_texts()
+    ids, texts = store._all_chunk_texts() if _words(store) else (store._all_chunk_ids(), None)
     index = Index()
     index.add(ids, texts)
     lex = Lexicon(seq, index, _catalog(store, index), seq)
@@ -78,7 +92,7 @@ def _catch_up(store, lex: Lexicon, last: int) -> Lexicon:
     rows = store.chunk_rows([c for c, op in final.items() if op == "+"])
     lex.index.remove([c for c in final if c not in rows])  # removed (or added, then removed)
     added = [c for c in final if c in rows]
-    lex.index.add(added, [rows[c][0] for c in added])
+    lex.index.add(added, [rows[c][0] for c in added] if _words(store) else None)
     catalog = lex.catalog.extended([(c, *rows[c][1:]) for c in added], lex.index.alive)
     out = Lexicon(last, lex.index, catalog, lex.saved_seq)
     if out.seq - out.saved_seq >= SAVE_EVERY:
@@ -87,7 +101,7 @@ def _catch_up(store, lex: Lexicon, last: int) -> Lexicon:
 
 
 def _save(store, lex: Lexicon) -> None:
-    lex.index.save(store.dir / "bm25" / store.key, {"seq": lex.seq})
+    lex.index.save(_folder(store), {"seq": lex.seq})
     lex.saved_seq = lex.seq
     with store.db.tx():  # keep the newest entry: the log's max(seq) is the store's position
         store.db.execute("DELETE FROM chunk_log WHERE seq <= ? AND seq < (SELECT max(seq) FROM chunk_log)",

@@ -108,6 +108,10 @@ class Texts:
             "WHERE c.index_key=? AND c.id IN ({})", ids, self.key)
         return {r[0]: (r[1], r[2] or "", r[3] or "", r[4] or "") for r in rows}
 
+    def _all_chunk_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE index_key=? ORDER BY id",
+                                              (self.key,)).fetchall()]
+
     def _all_chunk_texts(self) -> tuple[list[str], list[str]]:
         rows = self.db.execute(
             'SELECT c.id, substr(a.text, c.start + 1, c."end" - c.start) FROM chunks c '
