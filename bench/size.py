@@ -73,8 +73,8 @@ def measure_sizes(sizes: list[int], folder: Path, n_queries: int) -> list[dict]:
 
 def table(rows: list[dict], n_queries: int) -> str:
     out = [f"Hybrid search, k=10, {n_queries} MultiHop-RAG dev queries, by one process that has loaded "
-           "its store (synthetic chunks, see bench/size.py). 'first search' loads the embedder and the "
-           "catalogue (and the BM25 index where BM25 ranks).", "",
+           "its store (synthetic chunks, see bench/size.py). 'first search' builds the process's "
+           "catalogue (and its BM25 index where BM25 ranks) from the store; the embedder was loaded.", "",
            "| store | chunks | filled s | first search s | p50 ms | p95 ms | one outlet p50 ms | p95 ms |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
