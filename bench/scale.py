@@ -142,8 +142,9 @@ def size_part(args, d: Path) -> tuple[str, Settings, dict]:
     from bench import size
 
     sizes = [int(x) for x in args.sizes.split(",")]
-    rows = size.measure_sizes(sizes, d, args.queries)
-    return size.table(rows, args.queries), Settings(), {"sizes": args.sizes, "queries": args.queries}
+    rows = size.measure_sizes(sizes, d, args.queries, args.fulltext_upto)
+    return size.table(rows, args.queries), Settings(), {"sizes": args.sizes, "queries": args.queries,
+                                                        "fulltext_upto": args.fulltext_upto}
 
 
 def main() -> None:
@@ -157,6 +158,8 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=12, help="throughput: distinct questions a row")
     ap.add_argument("--clients", type=int, default=4, help="throughput: clients asking at once")
     ap.add_argument("--sizes", default="100000", help="size: chunks, comma-separated")
+    ap.add_argument("--fulltext-upto", type=int, default=100_000,
+                    help="size: measure PostgreSQL full-text ranking up to this many chunks")
     ap.add_argument("--write", help="write the table into this markdown file")
     args = ap.parse_args()
     part = {"store": store_part, "throughput": throughput_part, "size": size_part}[args.part]

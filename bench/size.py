@@ -53,7 +53,9 @@ def measure(label: str, settings: Settings, n: int, queries: list[str], fill: bo
     return row
 
 
-def measure_sizes(sizes: list[int], folder: Path, n_queries: int) -> list[dict]:
+def measure_sizes(sizes: list[int], folder: Path, n_queries: int, fulltext_upto: int) -> list[dict]:
+    """The three stores at each size; the full-text row only up to fulltext_upto chunks (it
+    ranks every chunk holding any of the question's words, so its time grows with them)."""
     queries = [json.loads(x)["query"] for x in (DATA / "queries.jsonl").open()][:n_queries]
     rows = []
     with servers.postgres() as pg, servers.chroma(folder) as chroma_url:
@@ -64,6 +66,8 @@ def measure_sizes(sizes: list[int], folder: Path, n_queries: int) -> list[dict]:
                                              "store_url": servers.new_database(pg, f"qa_size{n}")})
             rows.append(measure("shared: PostgreSQL + Chroma server, BM25 in the process", shared, n,
                                 queries))
+            if n > fulltext_upto:
+                continue
             lexical = shared.retrieval.model_copy(update={"lexical": "postgres"})
             fts = shared.model_copy(update={"data_dir": folder / f"fts{n}", "retrieval": lexical})
             rows.append(measure("the same shared store, lexical ranked in PostgreSQL", fts, n, queries,
