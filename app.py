@@ -6,12 +6,16 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from pydantic import ValidationError  # noqa: E402
+
 from qa.api.server import serve  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.errors import QAError  # noqa: E402
+from qa.errors import QAError, explain  # noqa: E402
 
 if __name__ == "__main__":
     try:
         serve(Settings())
+    except ValidationError as e:
+        raise SystemExit(f"error: settings: {explain(e)}") from None
     except QAError as e:
         raise SystemExit(f"error: {e}") from None

@@ -60,3 +60,12 @@ def test_bad_input_exit_codes(tmp_path):
     assert out.returncode == 1 and "no such file" in out.stderr
     out = run(["delete", "nothere"], tmp_path, check=False)
     assert out.returncode == 1 and "qa list" in out.stderr
+
+
+def test_a_bad_setting_is_an_error_naming_it_not_a_traceback(tmp_path):
+    env = {**os.environ, "QA_DATA_DIR": str(tmp_path), "QA_MODEL_API_BASE": "http://127.0.0.1:9/v1"}
+    for args in (["-m", "qa.cli", "list"], ["-m", "qa.cli", "ask", "hi"], ["app.py"]):
+        out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT)
+        assert out.returncode == 1, (args, out.stderr[-500:])
+        assert "settings:" in out.stderr and "QA_MODEL=openai/NAME" in out.stderr, out.stderr[-500:]
+        assert "Traceback" not in out.stderr

@@ -71,8 +71,13 @@ def _export(service, item, path: Path | None) -> None:
 
 
 def _settings(model: str | None = None) -> Settings:
-    s = Settings()
-    return s.model_copy(update={"model": model}) if model else s
+    """Settings from the QA_* variables (and --model); a bad one is an error naming it."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(model=model) if model else Settings()
+    except ValidationError as e:
+        _fail(QAError(f"settings: {explain(e)}"))
 
 
 def _fail(e: Exception) -> NoReturn:

@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 import typer
 
 from qa.cli.common import _fail, _settings
-from qa.config import Settings
 from qa.errors import QAError
 
 __all__ = ["run_eval"]
@@ -43,7 +42,7 @@ def run_eval(
     try:
         spec = of_split(of_types(load_suite(suite), types), split)
         base = load_run(baseline) if baseline and not update_baseline else None
-        runs = [_run(spec, m, limit) for m in model or [Settings().model]]
+        runs = [_run(spec, m, limit) for m in model or [_settings().model]]
     except QAError as e:
         _fail(e)
     problems = broken_promises(runs[0]) + (compare(runs[0], base, tolerance) if base else [])

@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from qa.cli.common import JsonOpt, _fail, _service
-from qa.config import Settings
+from qa.cli.common import JsonOpt, _fail, _service, _settings
 from qa.errors import QAError
 
 feeds_app = typer.Typer(help="RSS and Atom feeds polled into articles (and polled by `qa serve`).",
@@ -21,7 +20,7 @@ def feeds_add(url: Annotated[str, typer.Argument(help="The feed's URL (RSS or At
               poll: Annotated[bool, typer.Option(help="Poll it once now.")] = True):
     """Subscribe to a feed and (by default) poll it once."""
     try:
-        service = _service(Settings(), seed=False)
+        service = _service(_settings(), seed=False)
         feed = service.add_feed(url, every)
         typer.echo(f"subscribed: {feed.url} (every {feed.every // 60} min)")
         if poll:
@@ -38,7 +37,7 @@ def feeds_list(json_out: JsonOpt = False):
 
     from qa.ingest.feeds import FeedBook
 
-    feeds = FeedBook(Settings()).all()
+    feeds = FeedBook(_settings()).all()
     if json_out:
         typer.echo(json.dumps({"feeds": [f.model_dump() for f in feeds]}))
         return
@@ -58,7 +57,7 @@ def feeds_remove(url: Annotated[str, typer.Argument(help="The feed's URL (see `q
     from qa.ingest.feeds import FeedBook
 
     try:
-        FeedBook(Settings()).remove(url)
+        FeedBook(_settings()).remove(url)
     except QAError as e:
         _fail(e)
     typer.echo(f"removed {url}")
@@ -69,7 +68,7 @@ def feeds_poll(url: Annotated[Optional[str], typer.Argument(help="One feed; defa
                json_out: JsonOpt = False):
     """Poll now: new and changed entries become articles. Exit 2 when a feed had problems."""
     try:
-        service = _service(Settings(), seed=False)
+        service = _service(_settings(), seed=False)
         reports = service.poll_feeds(url)
         service.briefs.wait()  # saved questions the new articles matter to, re-answered
     except QAError as e:

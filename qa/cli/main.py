@@ -27,7 +27,6 @@ from qa.cli.common import (  # noqa: E402
     _settings,
 )
 from qa.cli.render import echo_sentence, print_answer
-from qa.config import Settings
 from qa.errors import QAError, explain
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -44,7 +43,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files or folders (.
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     try:
-        service = _service(Settings(), seed=False)
+        service = _service(_settings(), seed=False)
         start = time.perf_counter()
         with Progress(TextColumn("{task.description}"), BarColumn(bar_width=20), TaskProgressColumn(),
                       TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
@@ -178,7 +177,7 @@ def search(query: Annotated[Optional[str], typer.Argument(help="What to look for
         _fail(QAError("give a QUERY or --batch FILE"))
     filters = _filters(source, category, since, until)
     try:
-        service = _service(Settings())
+        service = _service(_settings())
         for q in (_read_lines(batch) if batch else [query]):
             try:
                 req = SearchRequest(query=q or "", k=k, mode=mode, filters=filters)  # type: ignore[arg-type]
@@ -203,7 +202,7 @@ def list_articles(json_out: JsonOpt = False):
     from qa.index.store import Store
     from qa.service.service import Service
 
-    settings = Settings()
+    settings = _settings()
     rows = [r.model_dump() for r in Service(settings, Store(settings)).articles()]
     if json_out:
         typer.echo(json.dumps({"articles": rows}))
@@ -225,7 +224,7 @@ def delete(article_id: Annotated[str, typer.Argument(help="Article id (see `qa l
     from qa.index.store import Store
     from qa.service.service import Service
 
-    settings = Settings()
+    settings = _settings()
     try:
         Service(settings, Store(settings)).delete(article_id)
     except QAError as e:
@@ -240,7 +239,7 @@ def serve():
     from qa.api.server import serve as run
 
     try:
-        run(Settings(), notify=lambda m: typer.echo(m, err=True))
+        run(_settings(), notify=lambda m: typer.echo(m, err=True))
     except QAError as e:
         _fail(e)
 

@@ -20,8 +20,8 @@ from qa.cli.common import (
     _fail,
     _filters,
     _service,
+    _settings,
 )
-from qa.config import Settings
 from qa.errors import QAError
 from qa.index.copies import earlier_copy
 
@@ -34,7 +34,7 @@ def stories(json_out: JsonOpt = False, source: SourceOpt = None, category: Categ
 
     req = StoriesRequest(filters=_filters(source, category, since, until))
     try:
-        found = _service(Settings()).stories(req)
+        found = _service(_settings()).stories(req)
     except QAError as e:
         _fail(e)
     if json_out:
@@ -65,7 +65,7 @@ def timeline(topic: Annotated[str, typer.Argument(help="What the timeline is abo
     _export_format(export)
     try:
         req = TimelineRequest(topic=topic, filters=_filters(source, category, since, until))
-        service = _service(Settings())
+        service = _service(_settings())
         tl = service.timeline(req)
     except QAError as e:
         _fail(e)

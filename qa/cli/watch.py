@@ -20,9 +20,9 @@ from qa.cli.common import (
     _fail,
     _filters,
     _service,
+    _settings,
 )
 from qa.cli.render import print_answer
-from qa.config import Settings
 from qa.errors import QAError
 
 watch_app = typer.Typer(help="Saved questions, re-answered when new articles enter their "
@@ -41,7 +41,7 @@ def watch_add(question: Annotated[str, typer.Argument(help="The question to keep
     from qa.service.briefs import WatchRequest
 
     try:
-        service = _service(Settings())
+        service = _service(_settings())
         watch = service.briefs.add_watch(WatchRequest(
             question=question, filters=_filters(source, category, since, until), webhook=webhook, run=run))
         if json_out:
@@ -58,7 +58,7 @@ def watch_add(question: Annotated[str, typer.Argument(help="The question to keep
 def watch_list(json_out: JsonOpt = False):
     """The watches: runs, when last answered, what last changed, webhook deliveries waiting."""
     try:
-        watches = _service(Settings(), seed=False).briefs.watches()
+        watches = _service(_settings(), seed=False).briefs.watches()
     except QAError as e:
         _fail(e)
     if json_out:
@@ -79,7 +79,7 @@ def watch_list(json_out: JsonOpt = False):
 def watch_run(wid: IdArg, json_out: JsonOpt = False):
     """Answer the watch's question now; print the answer and what changed."""
     try:
-        run = _service(Settings()).briefs.run_watch(wid)
+        run = _service(_settings()).briefs.run_watch(wid)
     except QAError as e:
         _fail(e)
     if json_out:
@@ -95,7 +95,7 @@ def watch_history(wid: IdArg, limit: Annotated[Optional[int], typer.Option(help=
     """The watch's runs, newest first, each with what it changed."""
     _export_format(export)
     try:
-        service = _service(Settings(), seed=False)
+        service = _service(_settings(), seed=False)
         runs = service.briefs.runs(wid, limit)
     except QAError as e:
         _fail(e)
@@ -116,7 +116,7 @@ def watch_history(wid: IdArg, limit: Annotated[Optional[int], typer.Option(help=
 def watch_remove(wid: IdArg):
     """Forget a watch and its runs."""
     try:
-        _service(Settings(), seed=False).briefs.remove_watch(wid)
+        _service(_settings(), seed=False).briefs.remove_watch(wid)
     except QAError as e:
         _fail(e)
     typer.echo(f"removed {wid}")
