@@ -20,6 +20,15 @@ from qa.errors import ModelError
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # 2-thread llama.cpp collapses without it
 
+
+def _quiet() -> None:
+    """pydantic warns about litellm's own typed dicts when litellm builds its types, up to 150
+    lines a process: not ours to mend. Set when qa.llm is imported too, before another thread's
+    `warnings.catch_warnings()` (a model load) can save the filters and drop ours on its exit."""
+    warnings.filterwarnings("ignore", message=r"Items? .* `ReadOnly` qualifier", category=UserWarning)
+
+
+_quiet()
 _LOCK = threading.Lock()  # one local generation at a time: llama.cpp contexts are not shared
 # A fixed ~300-token news paragraph: the local model's prompt rate is measured on it.
 _RATE_TEXT = ("The city council voted on Tuesday to approve a new budget that raises spending on "
@@ -225,8 +234,7 @@ def _litellm(settings_json: str):
 
 @lru_cache(maxsize=1)
 def _litellm_for(settings_json: str):
-    # pydantic warns about litellm's own typed dicts at import, 40 lines a process: not ours to mend
-    warnings.filterwarnings("ignore", message=r"Items? .* `ReadOnly` qualifier", category=UserWarning)
+    _quiet()
     import litellm
 
     settings = Settings.model_validate_json(settings_json)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from qa.config import Settings
 
-__all__ = ["bases", "completion"]
+__all__ = ["bases", "completion", "slots"]
 
 ROUTING = "least-busy"  # litellm's Router: the deployment with the fewest calls in flight
 
@@ -23,6 +23,16 @@ ROUTING = "least-busy"  # litellm's Router: the deployment with the fewest calls
 def bases(settings: Settings) -> list[str]:
     """The model servers' base URLs, in the order given."""
     return [b.strip().rstrip("/") for b in (settings.model_api_base or "").split(",") if b.strip()]
+
+
+def slots(settings: Settings) -> int:
+    """How many questions one qa process works on at once (QA_MODEL_SLOTS, else the model's
+    parallel slots as far as qa knows them)."""
+    if settings.model_slots:
+        return settings.model_slots
+    if settings.model.startswith("local/"):
+        return 1
+    return len(bases(settings)) or 4
 
 
 def _key() -> str:

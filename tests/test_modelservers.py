@@ -44,6 +44,16 @@ def test_a_model_api_base_needs_a_served_model_and_http_urls(tmp_path):
         make_settings(tmp_path, model="openai/qwen", model_api_base="http://127.0.0.1:8080/v1, ftp://x")
 
 
+def test_a_process_works_on_as_many_questions_at_once_as_the_model_has_slots(tmp_path):
+    from qa.modelservers import slots
+
+    assert slots(make_settings(tmp_path)) == 1  # the local model: one llama.cpp context
+    two = "http://127.0.0.1:8001/v1,http://127.0.0.1:8002/v1"
+    assert slots(make_settings(tmp_path, model="openai/qwen", model_api_base=two)) == 2
+    assert slots(make_settings(tmp_path, model="openai/qwen", model_api_base=two, model_slots=8)) == 8
+    assert slots(make_settings(tmp_path, model="gpt-4o-mini")) == 4
+
+
 def test_one_model_server_writes_and_scores_like_the_in_process_model(tmp_path, api_base):
     """P(yes) comes from the server's log-probabilities. The server computes every prompt
     token's logits (llama-cpp-python's server needs logits_all for log-probabilities), so its

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         None, description="Base URL of an OpenAI-compatible server for QA_MODEL=openai/NAME "
         "(e.g. http://127.0.0.1:8080/v1); several, separated by commas, are servers of one model "
         "(parallel slots), each call sent by litellm's Router to the least busy (qa/modelservers.py).")
+    model_slots: int | None = Field(
+        None, ge=1, le=256, description="Questions one qa process works on at once: the model's "
+        "parallel slots. Unset: 1 for local/ models (one llama.cpp context a process), one per "
+        "QA_MODEL_API_BASE server, 4 for other providers. A server with several slots of its own "
+        "(llama-server --parallel N, vLLM) wants N here.")
     local_model_path: Path | None = Field(
         None, description="A GGUF file to use for local/* models instead of the packaged one."
     )

@@ -2,8 +2,9 @@
 add and delete articles, health. The front ends parse their requests into the models
 below, call a `Service` and render what it returns; they hold no logic of their own.
 
-A `Service` owns the settings, the store and one lock: the model answers one call at a
-time, whichever front end asks (a local model on 2 cores gains nothing from two at once).
+A `Service` owns the settings, the store and the model's slots: as many questions are worked
+on at once as the model has parallel slots (qa.modelservers.slots: one for the local model,
+whose llama.cpp context answers one call at a time), whichever front end asks.
 """
 
 from __future__ import annotations
@@ -80,12 +81,15 @@ class Service:
     settings: Settings
     store: Store
     complete: Callable | None = None  # the model function; None = qa.llm.complete
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    slots: threading.Semaphore = field(init=False, repr=False)  # questions worked on at once
     _feeds: object = field(default=None, repr=False)
     _warming: threading.Thread | None = field(default=None, repr=False)
     briefs: Briefs = field(init=False, repr=False)  # saved questions, changes, exports
 
     def __post_init__(self) -> None:
+        from qa.modelservers import slots
+
+        self.slots = threading.Semaphore(slots(self.settings))
         self.briefs = Briefs(self)
         telemetry.configure(self.settings)  # QA_TELEMETRY__EXPORTER; off by default
 
@@ -108,9 +112,9 @@ class Service:
 
     @contextlib.contextmanager
     def _work(self) -> Iterator[None]:
-        """The service's lock, once the warm-up has finished (see warm_up)."""
+        """One of the model's slots, once the warm-up has finished (see warm_up)."""
         self._ready()
-        with self.lock:
+        with self.slots:
             yield
 
     def _ready(self) -> None:
@@ -254,7 +258,7 @@ class Service:
 
     def poll_feeds(self, url: str | None = None, due_only: bool = False) -> list:
         """Poll one feed, every feed, or the feeds that are due; their reports. Network reads
-        happen outside the model's lock; the store keeps its own."""
+        happen outside the model's slots; the store keeps its own."""
         from qa.ingest.feeds import poll, poll_due
 
         book = self.feed_book()

@@ -12,11 +12,17 @@ UPLOAD_SUFFIXES = [".txt", ".md", ".html", ".htm", ".jsonl"]
 
 
 def status_text(service: Service) -> str:
+    from qa.modelservers import slots
+
     h = service.health()
+    if h.model.startswith("local/"):
+        model = ("The local model loads in the background as the app starts; questions are "
+                 "answered one at a time.")
+    else:
+        model = f"Up to {slots(service.settings)} questions are answered at once."
     return (f"**Model** `{h.model}` · **Embedder** `{h.embedder}` · "
             f"**{h.articles} articles, {h.chunks} chunks** · every sentence is checked "
-            "against its citation. The local model loads in the background as the app starts; "
-            "questions are answered one at a time. API: [/docs](/docs).")
+            f"against its citation. {model} API: [/docs](/docs).")
 
 
 def article_choices(service: Service) -> list[str]:
