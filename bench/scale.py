@@ -142,9 +142,10 @@ def size_part(args, d: Path) -> tuple[str, Settings, dict]:
     from bench import size
 
     sizes = [int(x) for x in args.sizes.split(",")]
-    rows = size.measure_sizes(sizes, d, args.queries, args.fulltext_upto)
+    rows = size.measure_sizes(sizes, d, args.queries, args.fulltext_upto, not args.shared_only)
     return size.table(rows, args.queries), Settings(), {"sizes": args.sizes, "queries": args.queries,
-                                                        "fulltext_upto": args.fulltext_upto}
+                                                        "fulltext_upto": args.fulltext_upto,
+                                                        "shared_only": args.shared_only}
 
 
 def main() -> None:
@@ -160,6 +161,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000", help="size: chunks, comma-separated")
     ap.add_argument("--fulltext-upto", type=int, default=100_000,
                     help="size: measure PostgreSQL full-text ranking up to this many chunks")
+    ap.add_argument("--shared-only", action="store_true",
+                    help="size: leave the embedded store out (docs/performance.md measures it)")
     ap.add_argument("--write", help="write the table into this markdown file")
     args = ap.parse_args()
     part = {"store": store_part, "throughput": throughput_part, "size": size_part}[args.part]

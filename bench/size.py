@@ -53,15 +53,19 @@ def measure(label: str, settings: Settings, n: int, queries: list[str], fill: bo
     return row
 
 
-def measure_sizes(sizes: list[int], folder: Path, n_queries: int, fulltext_upto: int) -> list[dict]:
-    """The three stores at each size; the full-text row only up to fulltext_upto chunks (it
-    ranks every chunk holding any of the question's words, so its time grows with them)."""
+def measure_sizes(sizes: list[int], folder: Path, n_queries: int, fulltext_upto: int,
+                  embedded: bool = True) -> list[dict]:
+    """The three stores at each size (embedded False: the shared ones only); the full-text row
+    only up to fulltext_upto chunks (it ranks every chunk holding any of the question's
+    words, so its time grows with them)."""
     queries = [json.loads(x)["query"] for x in (DATA / "queries.jsonl").open()][:n_queries]
     rows = []
     with servers.postgres() as pg, servers.chroma(folder) as chroma_url:
         for n in sizes:
             base = Settings(data_dir=folder / f"embedded{n}")
-            rows.append(measure("embedded: SQLite + Chroma on disk, BM25 in the process", base, n, queries))
+            if embedded:
+                rows.append(measure("embedded: SQLite + Chroma on disk, BM25 in the process", base, n,
+                                    queries))
             shared = base.model_copy(update={"data_dir": folder / f"shared{n}", "chroma_url": chroma_url,
                                              "store_url": servers.new_database(pg, f"qa_size{n}")})
             rows.append(measure("shared: PostgreSQL + Chroma server, BM25 in the process", shared, n,
