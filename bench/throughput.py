@@ -110,6 +110,5 @@ def table(rows: list[dict], n: int, clients: int) -> str:
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {r['model']} | {r['slots']} | {r['procs']} | {r['threads']} | {r['per_min']:.2f} | "
-                   f"{r['p50']:.1f} | "
-                   f"{r['p95']:.1f} | {r['refused']} of {n} |")
+                   f"{r['p50']:.1f} | {r['p95']:.1f} | {r['refused']} of {n} |")
     return "\n".join(out)

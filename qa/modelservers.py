@@ -22,7 +22,7 @@ ROUTING = "least-busy"  # litellm's Router: the deployment with the fewest calls
 
 def bases(settings: Settings) -> list[str]:
     """The model servers' base URLs, in the order given."""
-    return [b.strip().rstrip("/") for b in (settings.model_api_base or "").split(",") if b.strip()]
+    return settings.model_api_bases()
 
 
 def slots(settings: Settings) -> int:

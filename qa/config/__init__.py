@@ -118,7 +118,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _api_base_for_a_served_model(self) -> Settings:
-        urls = [u.strip() for u in (self.model_api_base or "").split(",") if u.strip()]
+        urls = self.model_api_bases()
         bad = [u for u in urls if not u.startswith(("http://", "https://"))]
         if bad:
             raise ValueError(f"QA_MODEL_API_BASE: {bad[0]!r} is not an http(s) URL such as "
@@ -127,6 +127,10 @@ class Settings(BaseSettings):
             raise ValueError(f"QA_MODEL_API_BASE names a model server, but QA_MODEL={self.model} runs in "
                              "this process: set QA_MODEL=openai/NAME (NAME as the server calls its model)")
         return self
+
+    def model_api_bases(self) -> list[str]:
+        """QA_MODEL_API_BASE's URLs, in the order given."""
+        return [u.strip().rstrip("/") for u in (self.model_api_base or "").split(",") if u.strip()]
 
     def auth_pairs(self) -> list[tuple[str, str]] | None:
         if not self.auth:
