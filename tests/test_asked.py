@@ -4,7 +4,7 @@
 import pytest
 
 from qa.answer.ask import ask
-from qa.answer.asked import Awaited, asked_for, gives
+from qa.answer.asked import ECHO, Awaited, asked_for, echoes, gives
 from qa.models import Sentence
 
 from .conftest import FakeLLM
@@ -20,6 +20,9 @@ JOBS = "How many police jobs are going?"
     ("who criticised the plan", None),
     ("Is the public order team getting bigger?", None),
     ("What did the commissioner say about how many arrests there were?", None),
+    ("how old is sam altman", "age"),
+    ("How long is the Gaza strip?", "measure"),
+    ("how long did the trial last", "measure"),
 ])
 def test_what_a_question_asks_for(question, kind):
     assert asked_for(question) == kind
@@ -33,8 +36,13 @@ def test_what_a_question_asks_for(question, kind):
     ("amount", "The Met will double its use of live facial recognition.", True),
     ("amount", "Ninety-four percent of business leaders agree.", True),
     ("amount", "The technology is still nascent.", False),
+    ("age", "Altman, now 38, has been seen as a wunderkind.", True),
+    ("age", "Altman has been seen as a wunderkind.", False),
+    ("measure", "The enclosed area is roughly 25 miles long.", True),
+    ("measure", "The trial lasted a month.", True),
+    ("measure", "Israel stopped deliveries to Gaza's 2.3 million residents.", False),
 ])
-def test_what_gives_a_count_or_an_amount(kind, text, ok):
+def test_what_gives_a_count_an_amount_an_age_or_a_measure(kind, text, ok):
     assert gives(kind, text) is ok
 
 
@@ -68,3 +76,29 @@ def test_fake_llm_a_how_many_answer_streams_once_a_sentence_gives_the_number(see
     ans = ask(lose, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
     assert not ans.refused and "1,400" in ans.text
     assert [s.text for s in streamed] == [s.text for s in ans.sentences if s.shown]
+
+
+@pytest.mark.parametrize("question, text, echo", [
+    ("who is caroline ellison", "Caroline Ellison.", True),
+    ("What budget gap is the Metropolitan Police dealing with?",
+     "The budget gap is the Metropolitan Police dealing with.", True),
+    ("What budget gap is the Metropolitan Police dealing with?", "A £260 million shortfall.", False),
+    ("who criticised the plan", "Liberty criticised the plan.", False),
+    ("Is the public order team getting bigger?", "The public order team is getting bigger.", False),
+    ("which came first, the Verge's report or TechCrunch's?", "The Verge's report.", False),
+])
+def test_a_sentence_only_repeating_a_wh_question_is_no_answer(question, text, echo):
+    assert echoes(question, text) is echo
+
+
+GAP = "What budget gap is the Metropolitan Police dealing with?"
+
+
+def test_fake_llm_an_answer_repeating_the_question_is_refused_and_never_streamed(seed_store):
+    n = cite_n(seed_store, GAP, "£260 million")
+    fake = FakeLLM().enqueue("yes", "Answer: The budget gap\n"
+                                    f"The budget gap is the Metropolitan Police dealing with [{n}].")
+    streamed: list[Sentence] = []
+    ans = ask(GAP, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
+    assert ans.refused and streamed == []
+    assert any(s.reason == ECHO for s in ans.sentences), [s.reason for s in ans.sentences]

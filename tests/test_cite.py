@@ -70,6 +70,17 @@ NEGATED = "negation differs from the cited sentence"
     # a typographic apostrophe negates as the plain one does
     ("If he doesn't play, the bet is void.", "If he doesn’t play, the bet is void.", None),
     ("If he plays, the bet is void.", "If he doesn’t play, the bet is void.", NEGATED),
+    # a negation governs its clause: one about something the claim does not say is no denial
+    ("Altman, now 38, has been seen as a wunderkind since his early 20s.",
+     "While not trained as an AI engineer, Altman, now 38, has been seen as a Silicon Valley "
+     "wunderkind since his early 20s.", None),
+    ("Altman was trained as an AI engineer.",
+     "While not trained as an AI engineer, Altman, now 38, has been seen as a wunderkind.", NEGATED),
+    # an answer fragment states no predicate: only its own negation counts
+    ("7 counts", "He pleaded not guilty to seven counts of fraud.", None),
+    ("Not guilty", "He pleaded not guilty to seven counts of fraud.", None),
+    ("Guilty", "He pleaded not guilty to seven counts of fraud.", NEGATED),
+    ("Not guilty", "He was found guilty of seven counts of fraud.", NEGATED),
 ])
 def test_not_only_is_no_negation(sentence, best, problem):
     assert aligned_checks(sentence, best, best) == problem

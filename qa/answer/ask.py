@@ -90,7 +90,7 @@ def _ask(question: str, settings: Settings, store: Store, complete: Complete, fi
         sentences, kept = sentences + quotes, kept + quotes
         for s in quotes:
             emit(s)
-    direct = verdict or direct_answer(said, kept, passages, polar=polar)
+    direct = verdict or direct_answer(said, kept, passages, polar=polar, question=question)
     if lacking := asked.missing(emit.kind, [direct] * direct.shown + backing(sentences)):
         return refuse(lacking, rejected=sentences, dropped_citations=dropped)
     emit.flush()  # held sentences, when only the direct answer gave what was asked
@@ -179,7 +179,7 @@ def write(question: str, passages: list[Passage], settings: Settings, store: Sto
     answer, all its sentences, those to show, the articles' texts, citations dropped)."""
     timings = extra["timings"]
     checker = DraftChecker(passages, store, settings, complete, on_sentence,
-                           scores_known=extra.get("answerable") is not None)
+                           scores_known=extra.get("answerable") is not None, question=question)
     progress("writing the answer; each sentence appears once it has passed its check"
              + (" (those the model must weigh, once the answer is written)"
                 if checker.wait_for_draft else ""))

@@ -7,7 +7,8 @@ that asks how many, how much or what share is answered only when a shown, checke
 (or the direct answer) gives a quantity; otherwise it is refused, and the refusal lists the
 closest passages for the reader to judge (qa.answer.refusals). While the answer streams,
 its sentences wait until one gives a quantity, then go out in order: nobody sees a sentence
-that a later refusal takes back.
+that a later refusal takes back. "How long is the Gaza strip?" likewise asks for a length or
+a duration: "2.3 million residents" is a true, cited number, but no answer to it.
 
 Only quantities are asked for by rule: they are plain to recognise in any sentence. Who,
 when and where have answers of many shapes ("the prosecutors", "after the vote"), which no
@@ -20,18 +21,31 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from qa.answer.questions import asks_yes_no
+from qa.check.cite import stems
 from qa.models import Sentence
 from qa.numbers import number_values
 
-__all__ = ["Awaited", "Kind", "asked_for", "gives", "missing"]
+__all__ = ["ECHO", "Awaited", "Kind", "asked_for", "echoes", "gives", "missing"]
 
-Kind = Literal["count", "amount"]
+ECHO = "repeats the question's own words: no answer to it"
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+
+Kind = Literal["count", "amount", "age", "measure"]
 
 # the question's first words; a count is of things ("how many"), an amount of anything
 # ("how much", "what share")
 _COUNT = re.compile(r"^\W*how\s+many\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"^\W*(?:how\s+much|what\s+(?:share|percentage|percent|proportion|fraction|"
                      r"number|amount|sum)\b)", re.IGNORECASE)
+_AGE = re.compile(r"^\W*how\s+old\b", re.IGNORECASE)
+# a length, duration or weight ("how long is the strip", "how long did the trial last")
+_MEASURE = re.compile(r"^\W*how\s+(?:long|tall|wide|deep|heavy)\b", re.IGNORECASE)
+_UNIT = (r"(?:miles?|km|kilomet(?:re|er)s?|met(?:re|er)s?|feet|foot|ft|inch(?:es)?|yards?|seconds?|"
+         r"minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|tonnes?|tons?|lbs?|"
+         r"kg|kilograms?)")
+_UNIT_WORD = re.compile(rf"\b{_UNIT}\b", re.IGNORECASE)
+_A_UNIT = re.compile(rf"\b(?:a|an|half an?)\s+{_UNIT}\b", re.IGNORECASE)
 _NONE = r"none|zero|no|nobody|no one|nothing|dozens|scores|hundreds|thousands|millions|billions"
 _COUNT_WORDS = re.compile(rf"\b(?:{_NONE})\b", re.IGNORECASE)
 _AMOUNT_WORDS = re.compile(rf"\b(?:{_NONE}|half|double|doubled|twice|triple|tripled|third|quarter)\b",
@@ -39,8 +53,13 @@ _AMOUNT_WORDS = re.compile(rf"\b(?:{_NONE}|half|double|doubled|twice|triple|trip
 
 
 def asked_for(question: str) -> Kind | None:
-    """"count" for "how many ...", "amount" for "how much ...", "what share ..." and the like;
-    None for any other question."""
+    """"count" for "how many ...", "amount" for "how much ...", "what share ..." and the like,
+    "age" for "how old ...", "measure" for "how long / tall / wide / deep / heavy ..."; None for
+    any other question."""
+    if _AGE.match(question):
+        return "age"
+    if _MEASURE.match(question):
+        return "measure"
     if _COUNT.match(question):
         return "count"
     if _AMOUNT.match(question):
@@ -50,9 +69,25 @@ def asked_for(question: str) -> Kind | None:
 
 def gives(kind: Kind, text: str) -> bool:
     """Does the text give what the question asks for: a number ("1,400", "seven", "94%"), or
-    a word that stands for one ("none", "hundreds"; for an amount also "half", "double")?"""
+    a word that stands for one ("none", "hundreds"; for an amount also "half", "double"); an
+    age is a number; a measure is a number or "a"/"an" with its unit ("25 miles", "a decade")?"""
+    if kind == "age":
+        return bool(number_values(text))
+    if kind == "measure":
+        return bool(_UNIT_WORD.search(text) and number_values(text) or _A_UNIT.search(text))
     words = _COUNT_WORDS if kind == "count" else _AMOUNT_WORDS
     return bool(number_values(text)) or bool(words.search(text))
+
+
+def echoes(question: str, text: str) -> bool:
+    """Does the text only repeat the words of a question asking who, what, how many ...? Then
+    it answers nothing ("Caroline Ellison." to "who is caroline ellison", "The budget gap is
+    the Metropolitan Police dealing with."), however true. A yes/no question's words restated
+    are its answer, and a question offering a choice ("A or B?") holds its answer's words."""
+    if not question or asks_yes_no(question) or _CHOICE.search(question):
+        return False
+    words = stems(text)
+    return bool(words) and words <= stems(question)
 
 
 def missing(kind: Kind | None, shown: list[Sentence]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from qa.answer.asked import ECHO, echoes
 from qa.check.cite import content_words, hard_checks
 from qa.check.markers import is_refusal, parse_markers
 from qa.models import Passage, Sentence
@@ -53,10 +54,12 @@ def _first_end(text: str) -> re.Match | None:
     return None
 
 
-def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool) -> Sentence:
+def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], polar: bool,
+                  question: str = "") -> Sentence:
     """The direct answer as a sentence, shown when the shown claims support it: Yes / No
     when a claim is supported and the question asks yes or no, a name or number only when
-    the passages those claims cite contain it (numbers by value, names word for word)."""
+    the passages those claims cite contain it (numbers by value, names word for word), and
+    never when it only repeats the question's words."""
     claims = [s for s in kept if s.kind == "claim" and s.supported]
     text, _, _ = parse_markers(said, len(passages))
     text = text.strip().rstrip(".")
@@ -67,6 +70,8 @@ def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], pola
         return Sentence(text=text, kind="answer", shown=False,
                         reason="a yes/no answer to a question that does not ask yes or no")
     text = verdict.group(1).capitalize() if verdict else text
+    if echoes(question, text):
+        return Sentence(text=text, kind="answer", shown=False, reason=ECHO)
     if any(same_words(text) == same_words(s.text) for s in claims):
         return Sentence(text=text, kind="answer", shown=False, reason="the same words as a reason shown")
     cited = " ".join(f"{p.title}. {p.source}. {p.text}" for s in claims for p in

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from itertools import takewhile
 
 from qa import telemetry
+from qa.answer.asked import ECHO, echoes
 from qa.answer.direct import same_words
 from qa.check.cite import Evidence, check_sentences
 from qa.check.markers import is_refusal, split_answer
@@ -45,14 +46,16 @@ class DraftChecker:
     rules' verdict is final (qa.check.support.settled_without_model: vetoed, a fragment, or copied
     word for word) is handed out as it is written, once the model is known to give
     probabilities (`scores_known`: the gate read them), like those before it.
-    `checked_by` tells how they were checked.
+    `checked_by` tells how they were checked. A claim only repeating the `question`'s words is
+    no answer to it, however true (qa.answer.asked.echoes).
     `cited_only`: each claim is put to the model with the passages it cites alone (see
     qa.check.support.claim_messages); `finish` may then be called after each sentence is written."""
 
     def __init__(self, passages: list[Passage], store: Store, settings: Settings,
                  complete: Complete, on_sentence: Callable[[Sentence], None] | None = None,
-                 cited_only: bool = False, scores_known: bool = False):
+                 cited_only: bool = False, scores_known: bool = False, question: str = ""):
         self.passages, self.settings, self.cited_only = passages, settings, cited_only
+        self.question = question  # a claim only repeating it is no answer (qa.answer.asked.echoes)
         self.on_sentence = on_sentence
         # the passages' articles, and their copies: a citation names the copies carrying its quote
         self.texts = {a: store.text(a) for a in {p.article_id for p in passages}
@@ -133,6 +136,9 @@ class DraftChecker:
                                                              self.cited_only)) is None:
                     self.scorer = None  # this model gives no log-probabilities: the rules decide
             self._rules(claims, with_score=self.scorer is None)
+            for s in claims:
+                if s.supported and echoes(self.question, s.text):
+                    s.supported, s.reason = False, ECHO
             self.unasked += claims if self.scorer is not None else []
         elif claims:
             for s in claims:

@@ -46,6 +46,10 @@ _NEGATION = re.compile(  # n't with either apostrophe: "don't", "don’t"
     r"\b(not(?!\s+(?:only|just)\b)|no|never|none|nobody|nothing|neither|nor|without|cannot|stop|stops|stopped|"
     r"halt|halted|scrap|scrapped|abandon|abandoned|ban|banned|deny|denied|denies)\b|n['’]t\b",
     re.IGNORECASE)
+# clause boundaries: a negation governs its own clause ("While not trained as ..., he ...")
+_CLAUSE = re.compile(r"[,;:()\u2014\u2013]|\s-\s|\b(?:but|while|whereas|although|though|yet)\b",
+                     re.IGNORECASE)
+FRAGMENT_WORDS = 4  # an answer "sentence" this short ("63 officers.") states no predicate
 _SPEECH = re.compile(r"\b(said|says|say|told|added|explained|described|called|warned|argued|"
                      r"claimed|stated|according to|quoted)\b", re.IGNORECASE)
 
@@ -111,6 +115,34 @@ def hard_checks(sentence: str, evidence: str, known: AbstractSet[str] = frozense
     return None
 
 
+def negated_about(text: str, other: str) -> bool:
+    """Does text deny something other speaks of: a clause of text holding a negation and a
+    content word (stem) of other? A negation elsewhere is about something else: "While not
+    trained as an AI engineer, Altman, now 38, ..." denies nothing of "Altman is 38". An answer
+    fragment ("7 counts", "Guilty") states no predicate of its own: only its own negation
+    counts, and a sentence denies it only where a negation governs its words directly ("not
+    guilty", not "pleaded not guilty to seven counts")."""
+    if _fragment(text) and not _NEGATION.search(text):
+        return False
+    about = stems(other)
+    if _fragment(other) and not _NEGATION.search(other):
+        return any(stems(" ".join(text[m.end():].split()[:2])) & about for m in _NEGATION.finditer(text))
+    return any(_NEGATION.search(c) and stems(c) & about for c in _CLAUSE.split(text) if c)
+
+
+def _fragment(text: str) -> bool:
+    return len(text.split()) <= FRAGMENT_WORDS
+
+
+def stems(text: str) -> set[str]:
+    return {_stem(w) for w in content_words(text)}
+
+
+def _stem(word: str) -> str:
+    """"plays", "played", "playing" -> "play": enough to match a word across tenses."""
+    return re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word
+
+
 def reports_speech(text: str) -> bool:
     """Does the sentence say that someone said something ("X said", "according to X")?"""
     return bool(_SPEECH.search(text))
@@ -120,7 +152,7 @@ def aligned_checks(sentence: str, best: str, context: str) -> str | None:
     """Rules against the one evidence sentence that best supports the claim (and, for who
     said it, the sentences just before it): negation must agree, and a claim that someone
     said something must name the speaker of that evidence."""
-    if bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(best)):
+    if negated_about(sentence, best) != negated_about(best, sentence):
         return "negation differs from the cited sentence"
     if _SPEECH.search(sentence) or _QUOTE.search(sentence):
         ctx_words = set(_WORD.findall(_norm(context)))

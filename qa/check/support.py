@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qa import prompts
-from qa.check.cite import against, verbatim_in
+from qa.check.cite import FRAGMENT_WORDS, against, verbatim_in
 from qa.models import Passage, Sentence
 
 __all__ = ["RULES", "RULES_AND_MODEL", "Scorer", "copied", "describe", "claim_messages",
@@ -34,8 +34,7 @@ Scorer = Callable[..., "float | None"]  # (settings, messages) -> P(yes), or Non
 
 # An answer "sentence" this short ("63 officers.", "Liberty.") states no predicate for the model
 # to weigh: out of context it reads as no claim at all (P(yes) ~0.5 for true ones), and its
-# value is what the rules check (numbers by value, names present).
-FRAGMENT_WORDS = 4
+# value is what the rules check (numbers by value, names present): cite.FRAGMENT_WORDS.
 
 
 def copied(sentence: str, cited: list[str]) -> bool:
