@@ -17,7 +17,6 @@ JOBS = "How many police jobs are going?"
     ("how many police jobs are going", "count"),
     ("How much is the funding gap?", "amount"),
     ("What share of business leaders think AI will be critical?", "amount"),
-    ("who criticised the plan", None),
     ("Is the public order team getting bigger?", None),
     ("What did the commissioner say about how many arrests there were?", None),
     ("how old is sam altman", "age"),
@@ -102,3 +101,41 @@ def test_fake_llm_an_answer_repeating_the_question_is_refused_and_never_streamed
     ans = ask(GAP, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
     assert ans.refused and streamed == []
     assert any(s.reason == ECHO for s in ans.sentences), [s.reason for s in ans.sentences]
+
+
+@pytest.mark.parametrize("question, role", [
+    ("who criticised the plan", "criticism"),
+    ("Who criticized the expansion?", "criticism"),
+    ("which groups backed the bill", "support"),
+    ("who praised the facial recognition technology", "praise"),
+    ("Who did the defence blame for not protecting Alameda from risk?", "blame"),
+    ("who said it was all built on lies", None),
+    ("what did the critics say", None),
+])
+def test_the_role_a_who_question_asks_about(question, role):
+    assert asked_for(question) == role
+
+
+@pytest.mark.parametrize("role, text, ok", [
+    ("criticism", "Liberty raised concerns about the rise in facial recognition use.", True),
+    ("criticism", "Policy officer Charlie Whelton said it was incredibly concerning.", True),
+    ("criticism", "Sir Mark Rowley called it a fantastic piece of technology.", False),
+    ("praise", "Sir Mark Rowley called it a fantastic piece of technology.", True),
+    ("praise", "Liberty raised concerns about the rise in facial recognition use.", False),
+])
+def test_a_role_is_given_in_words_of_that_role(role, text, ok):
+    assert gives(role, text) is ok
+
+
+CRITIC = "Who criticised the expansion?"
+
+
+def test_fake_llm_praise_is_no_answer_to_who_criticised(seed_store):
+    n = cite_n(seed_store, CRITIC, "fantastic piece of technology")
+    fake = FakeLLM().enqueue("yes", "Answer: Sir Mark\nSir Mark said it is a fantastic piece of "
+                                    f"technology [{n}].")
+    streamed: list[Sentence] = []
+    ans = ask(CRITIC, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
+    assert ans.refused and streamed == []
+    assert "criticism the question asks for" in ans.sentences[0].reason
+    assert ans.closest

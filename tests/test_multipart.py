@@ -114,3 +114,13 @@ def test_fake_llm_a_sentence_an_earlier_part_showed_is_not_shown_again(seed_stor
     assert len(shown) == 2 and "773" in shown[1]
     assert ans.text.count("1,000 arrests") == 1
     assert any(s.reason == "repeats a sentence of an earlier part" for s in ans.sentences)
+
+
+def test_fake_llm_a_split_question_is_as_answerable_as_its_least_answerable_part(seed_store, fake_llm):
+    n1 = cite_n(seed_store, PART1, "1,000 arrests")
+    n2 = cite_n(seed_store, REWRITTEN, "773")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n1}].",
+                     REWRITTEN, "yes", f"Of these, 773 resulted in charges or cautions [{n2}].")
+    fake_llm.enqueue_probability(0.8, 0.6, 0.6, 0.6)  # part 1 gate 0.8; part 2 gate 0.6; checks 0.6
+    ans = ask(BOTH, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused and ans.answerable == 0.6

@@ -10,9 +10,10 @@ its sentences wait until one gives a quantity, then go out in order: nobody sees
 that a later refusal takes back. "How long is the Gaza strip?" likewise asks for a length or
 a duration: "2.3 million residents" is a true, cited number, but no answer to it.
 
-Only quantities are asked for by rule: they are plain to recognise in any sentence. Who,
-when and where have answers of many shapes ("the prosecutors", "after the vote"), which no
-rule tells from a non-answer.
+Quantities are asked for by rule: they are plain to recognise in any sentence; so is the role
+a "who criticised / praised / backed ...?" question asks about (qa.answer.roles). Who, when
+and where otherwise have answers of many shapes ("the prosecutors", "after the vote"), which
+no rule tells from a non-answer.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from qa.answer.questions import asks_yes_no
+from qa.answer.roles import Role, asked_role, plays
 from qa.check.cite import stems
 from qa.models import Sentence
 from qa.numbers import number_values
@@ -31,7 +33,7 @@ __all__ = ["ECHO", "Awaited", "Kind", "asked_for", "echoes", "gives", "missing"]
 ECHO = "repeats the question's own words: no answer to it"
 _CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
 
-Kind = Literal["count", "amount", "age", "measure"]
+Kind = Literal["count", "amount", "age", "measure"] | Role
 
 # the question's first words; a count is of things ("how many"), an amount of anything
 # ("how much", "what share")
@@ -54,8 +56,10 @@ _AMOUNT_WORDS = re.compile(rf"\b(?:{_NONE}|half|double|doubled|twice|triple|trip
 
 def asked_for(question: str) -> Kind | None:
     """"count" for "how many ...", "amount" for "how much ...", "what share ..." and the like,
-    "age" for "how old ...", "measure" for "how long / tall / wide / deep / heavy ..."; None for
-    any other question."""
+    "age" for "how old ...", "measure" for "how long / tall / wide / deep / heavy ...", a role
+    for "who criticised / praised / backed ..." (qa.answer.roles); None for any other question."""
+    if role := asked_role(question):
+        return role
     if _AGE.match(question):
         return "age"
     if _MEASURE.match(question):
@@ -70,9 +74,12 @@ def asked_for(question: str) -> Kind | None:
 def gives(kind: Kind, text: str) -> bool:
     """Does the text give what the question asks for: a number ("1,400", "seven", "94%"), or
     a word that stands for one ("none", "hundreds"; for an amount also "half", "double"); an
-    age is a number; a measure is a number or "a"/"an" with its unit ("25 miles", "a decade")?"""
+    age is a number; a measure is a number or "a"/"an" with its unit ("25 miles", "a decade");
+    a role, words of that role ("raised concerns" for criticism)?"""
     if kind == "age":
         return bool(number_values(text))
+    if kind not in ("count", "amount", "measure"):
+        return plays(kind, text)  # type: ignore[arg-type]
     if kind == "measure":
         return bool(_UNIT_WORD.search(text) and number_values(text) or _A_UNIT.search(text))
     words = _COUNT_WORDS if kind == "count" else _AMOUNT_WORDS

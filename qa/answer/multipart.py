@@ -128,7 +128,8 @@ def join(question: str, answers: list[Answer]) -> Answer:
                   timings=_summed([a.timings for a in answers]),
                   usage=_summed([a.usage for a in answers]),  # type: ignore[arg-type]
                   dropped_citations=sum(a.dropped_citations for a in answers),
-                  draft="\n\n".join(a.draft for a in answers if a.draft))
+                  draft="\n\n".join(a.draft for a in answers if a.draft),
+                  answerable=_least([a.answerable for a in answers]))
     if all(a.refused for a in answers):
         looked = "; and ".join(a.searched for a in answers)
         why = "; ".join(a.sentences[0].reason for a in answers if a.sentences)
@@ -140,6 +141,11 @@ def join(question: str, answers: list[Answer]) -> Answer:
     lead = f"{'; '.join(said)}. " if said else ""
     return Answer(answer="; ".join(said), text=f"{lead}{body}", sentences=sentences,
                   citations=citations, **common)
+
+
+def _least(scores: list[float | None]) -> float | None:
+    """A question is as answerable as its least answerable part (None when a part has no score)."""
+    return None if any(x is None for x in scores) else min(scores)  # type: ignore[type-var]
 
 
 def once(s: Sentence, seen: set[str]) -> Sentence:
