@@ -55,14 +55,25 @@ def test_sentences_wait_until_one_gives_what_was_asked_then_go_out_in_order():
     assert out == ["The Met is restructuring.", "It will lose 1,400 officers.", "It is short of money."]
 
 
-def test_fake_llm_a_how_many_answer_without_a_number_is_refused_and_never_streamed(seed_store):
-    n = cite_n(seed_store, JOBS, "double its use")
-    fake = FakeLLM().enqueue("yes", "The Metropolitan Police Service (Met) will double its use of live "
-                                    f"facial recognition technology to target wanted criminals [{n}].")
+@pytest.mark.parametrize("question, anchor, draft, reason", [
+    (JOBS, "double its use", "The Metropolitan Police Service (Met) will double its use of live facial "
+     "recognition technology to target wanted criminals [{n}].", "count the question asks for"),
+    # a sentence only repeating the question's words
+    ("What budget gap is the Metropolitan Police dealing with?", "£260 million",
+     "Answer: The budget gap\nThe budget gap is the Metropolitan Police dealing with [{n}].", ECHO),
+    # praise is no answer to who criticised
+    ("Who criticised the expansion?", "fantastic piece of technology",
+     "Answer: Sir Mark\nSir Mark said it is a fantastic piece of technology [{n}].",
+     "criticism the question asks for"),
+])
+def test_fake_llm_true_cited_sentences_answering_another_question_are_refused_never_streamed(
+        seed_store, question, anchor, draft, reason):
+    n = cite_n(seed_store, question, anchor)
+    fake = FakeLLM().enqueue("yes", draft.format(n=n))
     streamed: list[Sentence] = []
-    ans = ask(JOBS, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
+    ans = ask(question, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
     assert ans.refused and streamed == []
-    assert "count the question asks for" in ans.sentences[0].reason
+    assert reason in " ".join(x.reason for x in ans.sentences)
     assert ans.closest  # where the reader can look
 
 
@@ -90,19 +101,6 @@ def test_a_sentence_only_repeating_a_wh_question_is_no_answer(question, text, ec
     assert echoes(question, text) is echo
 
 
-GAP = "What budget gap is the Metropolitan Police dealing with?"
-
-
-def test_fake_llm_an_answer_repeating_the_question_is_refused_and_never_streamed(seed_store):
-    n = cite_n(seed_store, GAP, "£260 million")
-    fake = FakeLLM().enqueue("yes", "Answer: The budget gap\n"
-                                    f"The budget gap is the Metropolitan Police dealing with [{n}].")
-    streamed: list[Sentence] = []
-    ans = ask(GAP, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
-    assert ans.refused and streamed == []
-    assert any(s.reason == ECHO for s in ans.sentences), [s.reason for s in ans.sentences]
-
-
 @pytest.mark.parametrize("question, role", [
     ("who criticised the plan", "criticism"),
     ("Who criticized the expansion?", "criticism"),
@@ -125,17 +123,3 @@ def test_the_role_a_who_question_asks_about(question, role):
 ])
 def test_a_role_is_given_in_words_of_that_role(role, text, ok):
     assert gives(role, text) is ok
-
-
-CRITIC = "Who criticised the expansion?"
-
-
-def test_fake_llm_praise_is_no_answer_to_who_criticised(seed_store):
-    n = cite_n(seed_store, CRITIC, "fantastic piece of technology")
-    fake = FakeLLM().enqueue("yes", "Answer: Sir Mark\nSir Mark said it is a fantastic piece of "
-                                    f"technology [{n}].")
-    streamed: list[Sentence] = []
-    ans = ask(CRITIC, seed_store.settings, seed_store, complete=fake, on_sentence=streamed.append)
-    assert ans.refused and streamed == []
-    assert "criticism the question asks for" in ans.sentences[0].reason
-    assert ans.closest
