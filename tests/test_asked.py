@@ -90,6 +90,7 @@ def test_fake_llm_a_how_many_answer_streams_once_a_sentence_gives_the_number(see
 
 @pytest.mark.parametrize("question, text, echo", [
     ("who is caroline ellison", "Caroline Ellison.", True),
+    ("How many counts is Sam Bankman-Fried facing?", "7 counts", False),
     ("What budget gap is the Metropolitan Police dealing with?",
      "The budget gap is the Metropolitan Police dealing with.", True),
     ("What budget gap is the Metropolitan Police dealing with?", "A £260 million shortfall.", False),

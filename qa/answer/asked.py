@@ -93,6 +93,8 @@ def echoes(question: str, text: str) -> bool:
     are its answer, and a question offering a choice ("A or B?") holds its answer's words."""
     if not question or asks_yes_no(question) or _CHOICE.search(question):
         return False
+    if set(number_values(text)) - set(number_values(question)):
+        return False  # "7 counts" gives a figure the question does not hold
     words = stems(text)
     return bool(words) and words <= stems(question)
 
