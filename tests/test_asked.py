@@ -110,6 +110,10 @@ def test_a_sentence_only_repeating_a_wh_question_is_no_answer(question, text, ec
     ("Who did the defence blame for not protecting Alameda from risk?", "blame"),
     ("who said it was all built on lies", None),
     ("what did the critics say", None),
+    ("Who is the individual facing a criminal trial on fraud, who is accused by the prosecution of "
+     "committing fraud for personal gain?", None),
+    ("Which company, as reported by TechCrunch, has been accused of hiding documents?", None),
+    ("whose comments backed the plan", "support"),
 ])
 def test_the_role_a_who_question_asks_about(question, role):
     assert asked_for(question) == role

@@ -28,8 +28,12 @@ _ASKED: dict[str, Role] = {
     "support": "support", "back": "support", "endors": "support", "favo": "support",
     "blam": "blame", "accus": "blame",
 }
-_QUESTION = re.compile(r"^\W*(?:who|whom|whose|which)\b.*?\b(" + "|".join(_ASKED) + r")\w*",
-                       re.IGNORECASE)
+# the role verb is the question's own: right after its wh-word ("who criticised", "which
+# groups backed"), or after an auxiliary and a short subject ("who did the defence blame"); not
+# one deep in a description ("Who is the individual ... accused by the prosecution ...?")
+_QUESTION = re.compile(r"^\W*(?:who|whom|whose\s+\w+|which(?:\s+\w+){1,2}?)\s+"
+                       r"(?:(?:has|have|had|did|do|does)\s+(?:[\w'’-]+\s+){0,3}?)?(" + "|".join(_ASKED)
+                       + r")\w*", re.IGNORECASE)
 
 _CRITICISM = (r"critic\w*|concern\w*|condemn\w*|slam\w*|attack\w*|warn\w*|denounc\w*|lambast\w*|"
               r"blast\w*|decr(?:y|ied|ies)|outrag\w*|worr\w*|alarm\w*|object\w*|oppos\w*|"
