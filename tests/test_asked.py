@@ -65,6 +65,10 @@ def test_sentences_wait_until_one_gives_what_was_asked_then_go_out_in_order():
     ("Who criticised the expansion?", "fantastic piece of technology",
      "Answer: Sir Mark\nSir Mark said it is a fantastic piece of technology [{n}].",
      "criticism the question asks for"),
+    # a direct answer line parroting the question's verb gives no role: the cited sentences must
+    ("who praised the facial recognition technology", "1,000 arrests",
+     "Answer: The Met police praised facial recognition technology\nThe Met revealed that live facial "
+     "recognition has already led to more than 1,000 arrests [{n}].", "praise the question asks for"),
 ])
 def test_fake_llm_true_cited_sentences_answering_another_question_are_refused_never_streamed(
         seed_store, question, anchor, draft, reason):
