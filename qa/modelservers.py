@@ -15,14 +15,9 @@ from functools import lru_cache
 
 from qa.config import Settings
 
-__all__ = ["bases", "completion", "slots"]
+__all__ = ["completion", "slots"]
 
 ROUTING = "least-busy"  # litellm's Router: the deployment with the fewest calls in flight
-
-
-def bases(settings: Settings) -> list[str]:
-    """The model servers' base URLs, in the order given."""
-    return settings.model_api_bases()
 
 
 def slots(settings: Settings) -> int:
@@ -32,7 +27,7 @@ def slots(settings: Settings) -> int:
         return settings.model_slots
     if settings.model.startswith("local/"):
         return 1
-    return len(bases(settings)) or 4
+    return len(settings.model_api_bases()) or 4
 
 
 def _key() -> str:
@@ -43,7 +38,7 @@ def _key() -> str:
 
 def completion(litellm, settings: Settings, **kwargs):
     """litellm.completion for settings.model, at its server(s) when QA_MODEL_API_BASE names any."""
-    urls = bases(settings)
+    urls = settings.model_api_bases()
     if not urls:
         return litellm.completion(model=settings.model, **kwargs)
     if len(urls) == 1:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 from qa.answer.questions import asks_yes_no
 from qa.answer.roles import Role, asked_role, plays
@@ -34,6 +34,7 @@ ECHO = "repeats the question's own words: no answer to it"
 _CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
 
 Kind = Literal["count", "amount", "age", "measure"] | Role
+_ROLES = frozenset(get_args(Role))
 
 # the question's first words; a count is of things ("how many"), an amount of anything
 # ("how much", "what share")
@@ -78,7 +79,7 @@ def gives(kind: Kind, text: str) -> bool:
     a role, words of that role ("raised concerns" for criticism)?"""
     if kind == "age":
         return bool(number_values(text))
-    if kind not in ("count", "amount", "measure"):
+    if kind in _ROLES:
         return plays(kind, text)  # type: ignore[arg-type]
     if kind == "measure":
         return bool(_UNIT_WORD.search(text) and number_values(text) or _A_UNIT.search(text))
@@ -103,7 +104,7 @@ def missing(kind: Kind | None, shown: list[Sentence]) -> str:
     """Why the shown sentences do not answer the question, or "" when they do (or it asks for
     nothing in particular). A role must be given by a checked, cited sentence: the direct answer
     line parrots the question's verb ("The Met praised the technology.")."""
-    if kind not in (None, "count", "amount", "age", "measure"):
+    if kind in _ROLES:
         shown = [s for s in shown if s.kind != "answer"]
     if kind is None or any(gives(kind, s.text) for s in shown):
         return ""

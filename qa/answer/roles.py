@@ -55,7 +55,7 @@ def asked_role(question: str) -> Role | None:
     """The role a who/which/whose question asks about ("who criticised ..." -> "criticism",
     "which groups backed ..." -> "support"); None for any other question."""
     m = _QUESTION.match(question)
-    return _ASKED[next(k for k in _ASKED if m.group(1).lower().startswith(k))] if m else None
+    return _ASKED[m.group(1).lower()] if m else None  # the group is one of _ASKED's stems
 
 
 def plays(role: Role, text: str) -> bool:
