@@ -44,8 +44,8 @@ SHARED = ROOT.parent / "shared" / "data" / "multihop-rag-dev"
 
 from bench import before  # noqa: E402
 from qa import prompts  # noqa: E402
-from qa.check.cite import content_words  # noqa: E402
 from qa.check.markers import parse_markers, split_answer  # noqa: E402
+from qa.check.words import content_words  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.index.store import Store  # noqa: E402
 from qa.ingest.add import ingest  # noqa: E402

@@ -198,3 +198,22 @@ def test_rendered_sentences_each_end_with_a_stop_after_their_citations():
                              Sentence(text="It employs 33,000 officers.", citations=[3])])
     assert text == ('The Metropolitan Police Service [1]. Sir Mark said, "It works." [2] '
                     "It employs 33,000 officers [3].")
+
+
+def test_a_claim_passed_weakly_moves_to_the_passage_that_holds_it():
+    """Where the model judges (threshold 0), a claim its cited passage merely does not
+    contradict was shown highlighting that passage: "The prosecution painted him as ..."
+    over "Before his fall, he made himself out to be ...". Below `recite_threshold` it moves
+    to a passage that reaches it; a claim its own passage holds stays."""
+    from qa.models import Passage
+
+    texts = {"a": "Before his fall, he made himself out to be the good boy of crypto.",
+             "b": "The prosecution painted him as a liar who stole from his customers."}
+    passages = [Passage(chunk_id=f"{k}:0", article_id=k, text=t, start=0, end=len(t),
+                        title="The trial") for k, t in texts.items()]
+    (moved, kept), _ = split_answer("The prosecution painted him as a liar who stole [1]. "
+                                    "He made himself out to be the good boy of crypto [1].", 2)
+    check_sentences([moved, kept], passages, texts, threshold=0.0, recite_threshold=0.45)
+    assert moved.supported and moved.citations == [2], moved.reason
+    assert "held it only weakly" in moved.reason
+    assert kept.supported and kept.citations == [1], kept.reason

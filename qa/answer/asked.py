@@ -24,7 +24,7 @@ from typing import Literal, get_args
 
 from qa.answer.questions import asks_yes_no
 from qa.answer.roles import Role, asked_role, plays
-from qa.check.cite import stems
+from qa.check.words import stems
 from qa.models import Sentence
 from qa.numbers import number_values
 

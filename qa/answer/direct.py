@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from qa.answer.asked import ECHO, echoes
-from qa.check.cite import content_words, hard_checks
+from qa.check.cite import hard_checks
 from qa.check.markers import is_refusal, parse_markers
+from qa.check.words import content_words
 from qa.models import Passage, Sentence
 
 __all__ = ["direct_answer", "same_words", "split_direct"]

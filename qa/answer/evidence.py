@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from qa.check.cite import content_words
+from qa.check.words import content_words
 from qa.config import EvidenceSettings
 from qa.index.chunking import split_sentences
 from qa.models import Passage

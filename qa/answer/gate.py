@@ -42,7 +42,11 @@ def screen(question: str, passages: list[Passage], settings: Settings, complete:
         return True, why
     if p_yes >= floor:
         return False, why
-    if (alone := second_look(question, passages, settings, complete)) is not None:
+    t = time.perf_counter()
+    alone = second_look(question, passages, settings, complete)
+    if settings.answer.gate_passage is not None:
+        extra["timings"]["gate_passages"] = time.perf_counter() - t
+    if alone is not None:
         return False, f"{against('P(yes)', p_yes, floor)}, but one passage alone: {alone}"
     return True, against("P(yes)", p_yes, floor)
 

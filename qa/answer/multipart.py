@@ -22,8 +22,8 @@ from collections.abc import Callable
 from qa.answer.direct import same_words
 from qa.answer.questions import WH_WORDS
 from qa.answer.refusals import CLOSEST, REFUSAL
-from qa.check.cite import content_words
 from qa.check.markers import render_sentences
+from qa.check.words import content_words
 from qa.models import Answer, Citation, Passage, Sentence, Span
 
 __all__ = ["answer_parts", "join", "leans", "once", "shifted", "split"]

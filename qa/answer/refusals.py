@@ -10,7 +10,7 @@ claims they answer the question, they are where the reader can look.
 
 from __future__ import annotations
 
-from qa.check.cite import content_words
+from qa.check.words import content_words
 from qa.index.chunking import split_sentences
 from qa.index.filters import Filters
 from qa.models import Answer, Citation, Passage, Sentence

@@ -18,6 +18,7 @@ import re
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
+from qa.check.words import NOT_NAMES, WORD, norm, overlap, stems
 from qa.index.chunking import split_sentences
 from qa.index.copies import carries
 from qa.models import Citation, Passage, Sentence, Span
@@ -28,20 +29,6 @@ if TYPE_CHECKING:
 
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{12,})[\"“”]")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+(?:\s+(?:[A-Z][a-zA-Z'’\-]+|(?:of|de|van|von)\b(?=\s+[A-Z])))*")
-_WORD = re.compile(r"[a-z0-9]+")
-_NOT_NAMES = {
-    "the", "a", "an", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we",
-    "i", "in", "on", "at", "as", "by", "for", "from", "with", "and", "but", "or", "so", "if",
-    "according", "however", "also", "yes", "no", "there", "their", "his", "her", "our", "after",
-    "before", "while", "when", "what", "which", "who", "why", "how", "both", "each", "all",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "mr", "mrs", "ms", "dr", "sir", "passage", "passages", "article",
-    "articles", "source", "sources", "currently", "additionally", "overall", "meanwhile",
-}
-_STOP = _NOT_NAMES | {"is", "are", "was", "were", "be", "been", "has", "have", "had", "of",
-                      "to", "said", "says", "will", "would", "can", "could", "not", "than",
-                      "more", "over", "up", "about", "into", "out", "s", "t"}
 _NEGATION = re.compile(  # n't with either apostrophe: "don't", "don’t"
     r"\b(not(?!\s+(?:only|just)\b)|no|never|none|nobody|nothing|neither|nor|without|cannot|stop|stops|stopped|"
     r"halt|halted|scrap|scrapped|abandon|abandoned|ban|banned|deny|denied|denies)\b|n['’]t\b",
@@ -54,18 +41,13 @@ _SPEECH = re.compile(r"\b(said|says|say|told|added|explained|described|called|wa
                      r"claimed|stated|according to|quoted)\b", re.IGNORECASE)
 
 
-def _norm(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.lower().split())
-
-
 def names_in(text: str, known: AbstractSet[str] = frozenset()) -> list[str]:
     """Capitalised word runs that look like names of people, places or organisations. A lone
     capitalised word that starts a sentence is taken for a name only if it is `known` (in
     lower case) as one: "Keswick opens a pool" where the passages name Keswick mid-sentence."""
     names = []
     for m in _NAME.finditer(text):
-        words = [w for w in m.group(0).split() if w.lower() not in _NOT_NAMES]
+        words = [w for w in m.group(0).split() if w.lower() not in NOT_NAMES]
         if not words:
             continue
         at_start = m.start() == 0 or text[:m.start()].rstrip().endswith((".", '"', "“", ":"))
@@ -75,24 +57,15 @@ def names_in(text: str, known: AbstractSet[str] = frozenset()) -> list[str]:
     return names
 
 
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
-
-
-def overlap(sentence: str, evidence: str) -> float:
-    words = content_words(sentence)
-    return len(words & content_words(evidence)) / len(words) if words else 1.0
-
-
 def _verbatim(text: str, normed_evidence: str) -> bool:
-    words = _norm(text).strip(" .,")
+    words = norm(text).strip(" .,")
     return bool(words) and words in normed_evidence
 
 
 def verbatim_in(text: str, evidence: str) -> bool:
     """text occurs word for word in evidence (case, whitespace, quote style and the
     punctuation at its ends aside): the quotation rule's test."""
-    return _verbatim(text, _norm(evidence))
+    return _verbatim(text, norm(evidence))
 
 
 def hard_checks(sentence: str, evidence: str, known: AbstractSet[str] = frozenset()
@@ -103,13 +76,13 @@ def hard_checks(sentence: str, evidence: str, known: AbstractSet[str] = frozense
     for value in number_values(sentence):
         if value not in ev_numbers:
             return f"number {value:g} is not in the cited passages"
-    ev = _norm(evidence)
+    ev = norm(evidence)
     for q in _QUOTE.findall(sentence):
         if not _verbatim(q, ev):
             return f"quotation not found verbatim: \"{q[:60]}\""
-    ev_words = set(_WORD.findall(ev))
+    ev_words = set(WORD.findall(ev))
     for name in names_in(sentence, known):
-        missing = [w for w in _WORD.findall(name.lower()) if w not in ev_words]
+        missing = [w for w in WORD.findall(name.lower()) if w not in ev_words]
         if missing:
             return f"name '{name}' is not in the cited passages"
     return None
@@ -134,15 +107,6 @@ def _fragment(text: str) -> bool:
     return len(text.split()) <= FRAGMENT_WORDS
 
 
-def stems(text: str) -> set[str]:
-    return {_stem(w) for w in content_words(text)}
-
-
-def _stem(word: str) -> str:
-    """"plays", "played", "playing" -> "play": enough to match a word across tenses."""
-    return re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word
-
-
 def reports_speech(text: str) -> bool:
     """Does the sentence say that someone said something ("X said", "according to X")?"""
     return bool(_SPEECH.search(text))
@@ -155,9 +119,9 @@ def aligned_checks(sentence: str, best: str, context: str) -> str | None:
     if negated_about(sentence, best) != negated_about(best, sentence):
         return "negation differs from the cited sentence"
     if _SPEECH.search(sentence) or _QUOTE.search(sentence):
-        ctx_words = set(_WORD.findall(_norm(context)))
+        ctx_words = set(WORD.findall(norm(context)))
         for name in names_in(sentence):
-            if not set(_WORD.findall(name.lower())) & ctx_words:
+            if not set(WORD.findall(name.lower())) & ctx_words:
                 return f"the cited words are not attributed to '{name}'"
     return None
 
@@ -257,7 +221,10 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     `recite_threshold` (default: threshold) is the support score a passage needs to be given
     a sentence its own citations did not support, unless the sentence has a number or name of
     its own: then the passage must hold them all (the rules) and `threshold` is enough ("30
-    lanes", left uncited, has its one source in the passage that says 30 lanes).
+    lanes", left uncited, has its one source in the passage that says 30 lanes). A sentence
+    that passes with a score below `recite_threshold` (where the model, not the score, judges
+    it) is moved to another passage that reaches it: the reader's highlight must hold the
+    claim, not only fail to contradict it.
     `evidence`, the passages' sentences already embedded, saves that work when the sentences
     of one answer are checked a few at a time."""
     from qa.index.embed import embed_batch
@@ -267,16 +234,18 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
     ev = evidence or Evidence(passages, article_texts, embedder)
     vecs = embed_batch([s.text for s in sentences], embedder=embedder)
     for sent, vec in zip(sentences, vecs):
-        ok, reason, spans, _ = _judge(sent.text, vec, ev, sent.citations, threshold)
+        ok, reason, spans, score = _judge(sent.text, vec, ev, sent.citations, threshold)
+        weak = ok and recite_threshold is not None and score < recite_threshold
         better = None
-        if not ok and recite:
-            anchored = number_values(sent.text) or names_in(sent.text, ev.known)
+        if recite and (weak or not ok):
+            anchored = not weak and (number_values(sent.text) or names_in(sent.text, ev.known))
             again = threshold if recite_threshold is None or anchored else recite_threshold
             better = _recited(sent.text, vec, ev, sent.citations, again)
         if better:
             n, why, spans = better
             was = "".join(f"[{c}]" for c in sent.citations) or "no citation"
-            ok, reason = True, f"re-cited: {was} did not support it ({reason}); [{n}] does, {why}"
+            fault = "held it only weakly" if weak else "did not support it"
+            ok, reason = True, f"re-cited: {was} {fault} ({reason}); [{n}] does, {why}"
             sent.citations = [n]
         sent.supported, sent.reason = ok, reason
         sent.spans = [Span(n=n, start=spans[n][0], end=spans[n][1])

@@ -15,7 +15,8 @@ sentence would then be shown as the answer to a question it does not answer.
 
 from __future__ import annotations
 
-from qa.check.cite import content_words, overlap, reports_speech
+from qa.check.cite import reports_speech
+from qa.check.words import content_words, overlap
 from qa.index.chunking import split_sentences
 from qa.models import Passage, Sentence, Span
 from qa.numbers import number_values

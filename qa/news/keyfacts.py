@@ -7,7 +7,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from qa.check.cite import content_words
+from qa.check.words import content_words
 from qa.index.chunking import split_sentences
 from qa.numbers import number_matches, number_values
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from qa.check.cite import content_words
+from qa.check.words import content_words
 from qa.models import Sentence
 from qa.numbers import number_values
 
