@@ -16,6 +16,7 @@ JOBS = "How many police jobs are going?"
 @pytest.mark.parametrize("question, kind", [
     ("how many police jobs are going", "count"),
     ("How much is the funding gap?", "amount"),
+    ("how big an increase is that?", "amount"),
     ("What share of business leaders think AI will be critical?", "amount"),
     ("Is the public order team getting bigger?", None),
     ("What did the commissioner say about how many arrests there were?", None),

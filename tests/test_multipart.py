@@ -116,6 +116,24 @@ def test_fake_llm_a_sentence_an_earlier_part_showed_is_not_shown_again(seed_stor
     assert any(s.reason == "repeats a sentence of an earlier part" for s in ans.sentences)
 
 
+def test_fake_llm_a_part_answered_only_by_an_earlier_parts_sentence_is_said_missing(seed_store, fake_llm):
+    """"How many officers are now in the West End and how big an increase is that?" showed "80
+    officers are now in the West End." for both parts, the second hidden as a repeat: the
+    increase was passed over without a word."""
+    n1 = cite_n(seed_store, PART1, "1,000 arrests")
+    n2 = cite_n(seed_store, REWRITTEN, "1,000 arrests")
+    fake_llm.enqueue("yes", f"Live facial recognition has led to more than 1,000 arrests [{n1}].",
+                     REWRITTEN,
+                     "yes", f"Live facial recognition has led to more than 1,000 arrests [{n2}].")
+    streamed = []
+    ans = ask(BOTH, seed_store.settings, seed_store, complete=fake_llm, on_sentence=streamed.append)
+    shown = [s.text for s in ans.sentences if s.shown]
+    assert shown == [s.text for s in streamed]
+    assert not ans.refused and len(shown) == 2
+    assert shown[1].startswith("Nothing more found for") and REWRITTEN in shown[1]
+    assert ans.text.count("1,000 arrests") == 1
+
+
 def test_fake_llm_a_split_question_is_as_answerable_as_its_least_answerable_part(seed_store, fake_llm):
     n1 = cite_n(seed_store, PART1, "1,000 arrests")
     n2 = cite_n(seed_store, REWRITTEN, "773")

@@ -37,9 +37,9 @@ Kind = Literal["count", "amount", "age", "measure"] | Role
 _ROLES = frozenset(get_args(Role))
 
 # the question's first words; a count is of things ("how many"), an amount of anything
-# ("how much", "what share")
+# ("how much", "what share", "how big an increase")
 _COUNT = re.compile(r"^\W*how\s+many\b", re.IGNORECASE)
-_AMOUNT = re.compile(r"^\W*(?:how\s+much|what\s+(?:share|percentage|percent|proportion|fraction|"
+_AMOUNT = re.compile(r"^\W*(?:how\s+(?:much|big|large)|what\s+(?:share|percentage|percent|proportion|fraction|"
                      r"number|amount|sum)\b)", re.IGNORECASE)
 _AGE = re.compile(r"^\W*how\s+old\b", re.IGNORECASE)
 # a length, duration or weight ("how long is the strip", "how long did the trial last")
@@ -56,7 +56,7 @@ _AMOUNT_WORDS = re.compile(rf"\b(?:{_NONE}|half|double|doubled|twice|triple|trip
 
 
 def asked_for(question: str) -> Kind | None:
-    """"count" for "how many ...", "amount" for "how much ...", "what share ..." and the like,
+    """"count" for "how many ...", "amount" for "how much / big / large ...", "what share ...",
     "age" for "how old ...", "measure" for "how long / tall / wide / deep / heavy ...", a role
     for "who criticised / praised / backed ..." (qa.answer.roles); None for any other question."""
     if role := asked_role(question):

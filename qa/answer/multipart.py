@@ -93,9 +93,10 @@ def answer_parts(question: str, parts: list[str], ask_one: Ask, rewrite: Rewrite
     for i, part in enumerate(parts):
         asked = rewrite(part, [(parts[i - 1], answers[-1].text)]) if i and leans(part) else part
         emit = None if on_sentence is None else (lambda s, off=offset: emit_once(shifted(s, off)))
+        before = set(seen)
         ans = ask_one(asked, emit)
-        if ans.refused and on_sentence is not None:
-            on_sentence(_missing(ans))
+        if on_sentence is not None and (ans.refused or not _adds(ans, before)):
+            on_sentence(_missing(ans) if ans.refused else _repeated(ans))
         answers.append(ans)
         offset += len(ans.passages)
     return join(question, answers)
@@ -120,6 +121,8 @@ def join(question: str, answers: list[Answer]) -> Answer:
             theirs = [shifted(s, off).model_copy(update={"shown": False}) for s in ans.sentences[1:]]
             rejected += theirs
             sentences += [_missing(ans), *theirs]
+        elif not _adds(ans, seen):
+            sentences += [_repeated(ans), *(once(shifted(s, off), seen) for s in ans.sentences)]
         else:
             sentences += [once(shifted(s, off), seen) for s in ans.sentences]
             said += [ans.answer] if ans.answer else []
@@ -159,6 +162,20 @@ def once(s: Sentence, seen: set[str]) -> Sentence:
         return s.model_copy(update={"shown": False, "reason": "repeats a sentence of an earlier part"})
     seen.add(words)
     return s
+
+
+def _adds(ans: Answer, seen: set[str]) -> bool:
+    """Does the part's answer show a claim that no earlier part showed in the same words? A
+    part answered only by an earlier part's sentence ("how big an increase is that?" -> "80
+    officers are now in the West End.") is not answered."""
+    return any(s.shown and s.kind == "claim" and same_words(s.text) not in seen for s in ans.sentences)
+
+
+def _repeated(ans: Answer) -> Sentence:
+    """What a part answered only by an earlier part's sentences shows: that nothing more was found."""
+    return Sentence(text=f"Nothing more found for “{ans.question.strip()}”: its only answer "
+                         "repeats the one above.", kind="gap",
+                    reason="its shown sentences repeat an earlier part's")
 
 
 def _missing(ans: Answer) -> Sentence:
