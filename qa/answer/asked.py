@@ -39,8 +39,8 @@ _ROLES = frozenset(get_args(Role))
 # the question's first words; a count is of things ("how many"), an amount of anything
 # ("how much", "what share", "how big an increase")
 _COUNT = re.compile(r"^\W*how\s+many\b", re.IGNORECASE)
-_AMOUNT = re.compile(r"^\W*(?:how\s+(?:much|big|large)|what\s+(?:share|percentage|percent|proportion|fraction|"
-                     r"number|amount|sum)\b)", re.IGNORECASE)
+_AMOUNT = re.compile(r"^\W*(?:how\s+(?:much|big|large)|what\s+(?:share|percentage|percent|proportion|"
+                     r"fraction|number|amount|sum)\b)", re.IGNORECASE)
 _AGE = re.compile(r"^\W*how\s+old\b", re.IGNORECASE)
 # a length, duration or weight ("how long is the strip", "how long did the trial last")
 _MEASURE = re.compile(r"^\W*how\s+(?:long|tall|wide|deep|heavy)\b", re.IGNORECASE)
