@@ -130,7 +130,7 @@ def test_fake_llm_a_part_answered_only_by_an_earlier_parts_sentence_is_said_miss
     shown = [s.text for s in ans.sentences if s.shown]
     assert shown == [s.text for s in streamed]
     assert not ans.refused and len(shown) == 2
-    assert shown[1].startswith("Nothing more found for") and REWRITTEN in shown[1]
+    assert shown[1].startswith("Nothing more found for") and PART2 in shown[1]
     assert ans.text.count("1,000 arrests") == 1
 
 

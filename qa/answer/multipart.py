@@ -96,15 +96,15 @@ def answer_parts(question: str, parts: list[str], ask_one: Ask, rewrite: Rewrite
         before = set(seen)
         ans = ask_one(asked, emit)
         if on_sentence is not None and (ans.refused or not _adds(ans, before)):
-            on_sentence(_missing(ans) if ans.refused else _repeated(ans))
+            on_sentence(_missing(ans) if ans.refused else _repeated(part))
         answers.append(ans)
         offset += len(ans.passages)
-    return join(question, answers)
+    return join(question, answers, parts)
 
 
-def join(question: str, answers: list[Answer]) -> Answer:
-    """One answer from its parts' answers, their passages numbered on from one another; a
-    refusal only when no part is answered."""
+def join(question: str, answers: list[Answer], parts: list[str]) -> Answer:
+    """One answer from its parts' answers (to `parts`, as split), their passages numbered on
+    from one another; a refusal only when no part is answered."""
     sentences: list[Sentence] = []
     rejected: list[Sentence] = []
     citations: list[Citation] = []
@@ -112,7 +112,7 @@ def join(question: str, answers: list[Answer]) -> Answer:
     passages: list[Passage] = []
     said: list[str] = []
     seen = set[str]()
-    for ans in answers:
+    for part, ans in zip(parts, answers, strict=True):
         off = len(passages)
         passages += ans.passages
         citations += [c.model_copy(update={"n": c.n + off}) for c in ans.citations]
@@ -122,7 +122,7 @@ def join(question: str, answers: list[Answer]) -> Answer:
             rejected += theirs
             sentences += [_missing(ans), *theirs]
         elif not _adds(ans, seen):
-            sentences += [_repeated(ans), *(once(shifted(s, off), seen) for s in ans.sentences)]
+            sentences += [_repeated(part), *(once(shifted(s, off), seen) for s in ans.sentences)]
         else:
             sentences += [once(shifted(s, off), seen) for s in ans.sentences]
             said += [ans.answer] if ans.answer else []
@@ -171,9 +171,10 @@ def _adds(ans: Answer, seen: set[str]) -> bool:
     return any(s.shown and s.kind == "claim" and same_words(s.text) not in seen for s in ans.sentences)
 
 
-def _repeated(ans: Answer) -> Sentence:
-    """What a part answered only by an earlier part's sentences shows: that nothing more was found."""
-    return Sentence(text=f"Nothing more found for “{ans.question.strip()}”: its only answer "
+def _repeated(part: str) -> Sentence:
+    """What a part answered only by an earlier part's sentences shows: that nothing more was
+    found for it (the part as the question put it, not as rewritten with the part before)."""
+    return Sentence(text=f"Nothing more found for “{part.strip()}”: its only answer "
                          "repeats the one above.", kind="gap",
                     reason="its shown sentences repeat an earlier part's")
 
