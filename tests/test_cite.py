@@ -217,3 +217,22 @@ def test_a_claim_passed_weakly_moves_to_the_passage_that_holds_it():
     assert moved.supported and moved.citations == [2], moved.reason
     assert "held it only weakly" in moved.reason
     assert kept.supported and kept.citations == [1], kept.reason
+
+
+def test_a_citation_holding_nothing_of_its_sentence_is_dropped():
+    """"The public order team is getting bigger [2] [3] [4]." highlighted, under [3] and [4],
+    the West End's 80 officers and the Met's 33,000: passages the sentence cited that hold no
+    word of it. A citation holding a part the others lack stays."""
+    from qa.models import Passage
+
+    texts = {"a": "The Met is increasing its public order team from 48 to 63 officers.",
+             "b": "The Met employs over 33,000 officers and 11,000 staff.",
+             "c": "Liberty raised concerns about the rise in facial recognition use."}
+    passages = [Passage(chunk_id=f"{k}:0", article_id=k, text=t, start=0, end=len(t),
+                        title="The Met") for k, t in texts.items()]
+    (alone, joined), _ = split_answer(
+        "The public order team is getting bigger [1] [2]. The public order team is growing, "
+        "while Liberty raised concerns about facial recognition [1] [3].", 3)
+    check_sentences([alone, joined], passages, texts, threshold=0.0, recite_threshold=0.45)
+    assert alone.supported and alone.citations == [1], alone.reason
+    assert joined.supported and joined.citations == [1, 3], joined.reason

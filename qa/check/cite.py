@@ -18,7 +18,7 @@ import re
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
-from qa.check.words import NOT_NAMES, WORD, norm, overlap, stems
+from qa.check.words import NOT_NAMES, WORD, content_words, norm, overlap, stems
 from qa.index.chunking import split_sentences
 from qa.index.copies import carries
 from qa.models import Citation, Passage, Sentence, Span
@@ -209,6 +209,22 @@ def _recited(sentence: str, vec, ev: Evidence, cites: list[int], threshold: floa
     return best[1:] if best else None
 
 
+def _holding(sentence: str, vec, ev: Evidence, cites: list[int], threshold: float,
+             spans: dict[int, tuple[int, int]]) -> list[int]:
+    """The citations of a supported sentence that hold some of it: each passage that supports
+    it alone, and each other whose best sentence holds a content word of it that those lack
+    (one half of a claim joining two passages); all of them when none supports it alone. "The
+    public order team is getting bigger [2] [3] [4]." keeps [2], not the West End's 80 officers."""
+    alone = [n for n in cites if _judge(sentence, vec, ev, [n], threshold)[0]]
+    if not alone:
+        return cites
+    words = content_words(sentence)
+    best = {n: content_words(ev.texts[ev.passages[n - 1].article_id][slice(*spans[n])]) & words
+            for n in cites if n in spans}
+    held = set().union(*(best.get(n, set()) for n in alone))
+    return [n for n in cites if n in alone or best.get(n, set()) - held]
+
+
 def check_sentences(sentences: list[Sentence], passages: list[Passage],
                     article_texts: dict[str, str], threshold: float, recite: bool = True,
                     embedder: Embedder = "minilm", evidence: Evidence | None = None,
@@ -247,6 +263,9 @@ def check_sentences(sentences: list[Sentence], passages: list[Passage],
             fault = "held it only weakly" if weak else "did not support it"
             ok, reason = True, f"re-cited: {was} {fault} ({reason}); [{n}] does, {why}"
             sent.citations = [n]
+        elif recite and ok and len(sent.citations) > 1:
+            least = threshold if recite_threshold is None else recite_threshold
+            sent.citations = _holding(sent.text, vec, ev, sent.citations, least, spans)
         sent.supported, sent.reason = ok, reason
         sent.spans = [Span(n=n, start=spans[n][0], end=spans[n][1])
                       for n in sent.citations if n in spans]
