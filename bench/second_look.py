@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from qa.answer.refusals import GATE_REFUSED  # noqa: E402
+
 CASES = ROOT / "bench" / "data" / "second-look-cases.jsonl"
-_GATE_REFUSED = "the passages do not answer it"
 
 
 def rows_of(run: dict) -> list[dict]:
@@ -34,7 +35,7 @@ def rows_of(run: dict) -> list[dict]:
     return [{"id": c["id"], "split": c["split"], "question": c["question"],
              "unanswerable": c["expected_refusal"], "commit": commit,
              "through": "gate_passages" in (c.get("timings") or {})
-                        and not (c.get("reason") or "").startswith(_GATE_REFUSED),
+                        and not (c.get("reason") or "").startswith(GATE_REFUSED),
              "cited_correct": bool(c["cited_correct"]), "wrong_shown": bool(c["wrong_shown"]),
              "refused": bool(c["refused"]), "answer": (c.get("answer") or "")[:160]}
             for c in run["cases"]]

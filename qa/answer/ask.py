@@ -13,7 +13,7 @@ from qa.answer.direct import direct_answer, split_direct
 from qa.answer.draft import Complete, DraftChecker, default_complete
 from qa.answer.followup import standalone_question
 from qa.answer.gate import screen
-from qa.answer.refusals import REFUSAL, refusal
+from qa.answer.refusals import GATE_REFUSED, REFUSAL, refusal
 from qa.check.backing import Held, backing, unbacked
 from qa.check.cite import citations_of
 from qa.check.markers import render_sentences
@@ -69,7 +69,7 @@ def _ask(question: str, settings: Settings, store: Store, complete: Complete, fi
              f"{len({p.article_id for p in passages})} articles")
     deny, why = screen(question, passages, settings, complete, extra)
     if deny:
-        return refuse(f"the passages do not answer it ({why})")
+        return refuse(f"{GATE_REFUSED} ({why})")
     unsure, polar = why, questions.asks_yes_no(question)  # unsure: only the draft's checked sentences answer
     verdict = polar_verdict(question, passages, settings, complete, timings) if polar else None
     emit = asked.Awaited(asked.asked_for(question), Held(verdict, on_sentence).emit)

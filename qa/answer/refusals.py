@@ -15,9 +15,10 @@ from qa.index.chunking import split_sentences
 from qa.index.filters import Filters
 from qa.models import Answer, Citation, Passage, Sentence
 
-__all__ = ["CLOSEST", "REFUSAL", "closest", "refusal", "searched"]
+__all__ = ["CLOSEST", "GATE_REFUSED", "REFUSAL", "closest", "refusal", "searched"]
 
 REFUSAL = "The articles don't say."
+GATE_REFUSED = "the passages do not answer it"  # how a refusal's reason starts when the gate refused
 CLOSEST = 3  # passages listed under a refusal
 
 
