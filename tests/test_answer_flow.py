@@ -560,3 +560,26 @@ def test_fake_llm_below_the_floor_a_passage_alone_can_send_the_question_to_the_d
     fake_llm.probabilities.clear()
     fake_llm.enqueue_probability(below, alone)
     assert ask(Q, seed_store.settings, seed_store, complete=fake_llm).refused  # off by default
+
+
+def test_fake_llm_a_direct_figure_whose_reasons_failed_is_shown_with_its_sentence(seed_store, fake_llm):
+    """The model's direct answer gives the right figure but its only reason echoes the
+    question: the passage sentence holding the figure is shown as the reason, word for word
+    and cited, instead of a refusal. A figure no passage holds, or a small one, finds none."""
+    q = "What budget gap is the Metropolitan Police dealing with?"
+    n = cite_n(seed_store, q, "£260 million")
+    fake_llm.enqueue_probability(0.9)  # the gate
+    fake_llm.enqueue(f"Answer: £260 million\n\nThe budget gap is the Metropolitan Police dealing with [{n}].")
+    shown = []
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm, on_sentence=shown.append)
+    assert not ans.refused and ans.answer == "£260 million", ans.sentences
+    (c,) = ans.citations
+    assert "£260 million funding shortfall" in c.quote == seed_store.text(c.article_id)[c.start:c.end]
+    quote = ans.sentences[-1]
+    assert quote.shown and "holding the direct answer's figure" in quote.reason and shown[-1] is quote
+    assert ans.text.startswith("£260 million. The expansion comes as the Met faces")
+
+    for said in ("£480 million", "2"):
+        fake_llm.enqueue_probability(0.9).enqueue(
+            f"Answer: {said}\n\nThe budget gap is the Metropolitan Police dealing with [{n}].")
+        assert ask(q, seed_store.settings, seed_store, complete=fake_llm).refused, said

@@ -9,7 +9,7 @@ from qa import prompts, telemetry
 from qa.answer import asked, evidence, multipart, parts, questions
 from qa.answer import verdict as verdicts
 from qa.answer.compose import compose
-from qa.answer.direct import direct_answer, split_direct
+from qa.answer.direct import direct_answer, held_by, split_direct
 from qa.answer.draft import Complete, DraftChecker, default_complete
 from qa.answer.followup import standalone_question
 from qa.answer.gate import screen
@@ -83,7 +83,8 @@ def _ask(question: str, settings: Settings, store: Store, complete: Complete, fi
                       "supported by its citations" + unbacked(verdict), rejected=sentences,
                       dropped_citations=dropped)
     if not backing(sentences):
-        quotes = restated(sentences, passages, texts)  # the article's own words, when restated
+        quotes = (restated(sentences, passages, texts)  # the article's own words, when restated
+                  or held_by(said, question, passages, texts))  # or holding the direct answer's figure
         if not quotes:
             return refuse("no sentence of the draft answer was supported by its citations"
                           + unbacked(verdict), rejected=sentences, dropped_citations=dropped)

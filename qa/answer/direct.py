@@ -8,10 +8,14 @@ import re
 from qa.answer.asked import ECHO, echoes
 from qa.check.cite import hard_checks
 from qa.check.markers import is_refusal, parse_markers
-from qa.check.words import content_words
-from qa.models import Passage, Sentence
+from qa.check.words import content_words, overlap
+from qa.index.chunking import split_sentences
+from qa.models import Passage, Sentence, Span
+from qa.numbers import number_values
 
-__all__ = ["direct_answer", "same_words", "split_direct"]
+__all__ = ["direct_answer", "held_by", "same_words", "split_direct"]
+
+SMALLEST_FIGURE = 10  # a figure under it ("2", "3 officers") is in too many sentences to find one by
 
 _DIRECT = re.compile(r"^\W*answer\s*:\**\s*", re.IGNORECASE)
 _FIRST_END = re.compile(r"[.!?](?=\s)")
@@ -89,3 +93,32 @@ def direct_answer(said: str, kept: list[Sentence], passages: list[Passage], pola
 def same_words(text: str) -> str:
     """A sentence's words as compared for a repeat: case, spacing and the closing stop aside."""
     return " ".join(text.lower().rstrip(" .").split())
+
+
+def held_by(said: str, question: str, passages: list[Passage], texts: dict[str, str]) -> list[Sentence]:
+    """When every reason the model wrote failed its check but its direct answer gives a figure
+    ("Answer: £260 million" over the echo "The budget gap is ... [1]."): the passage sentence
+    holding that figure, word for word and cited, as the reason the reader can check ([] when
+    there is none). Of several, the one sharing most words with the direct answer, then with
+    the question, then the earliest. A figure of the model's own finds no sentence; nor does a
+    small one (under SMALLEST_FIGURE), a refusal, or an answer repeating the question."""
+    text = parse_markers(said, len(passages))[0].strip().rstrip(".")
+    figures = number_values(text)
+    if not figures or max(figures) < SMALLEST_FIGURE or is_refusal(text) or echoes(question, text):
+        return []
+    found: list[tuple[float, float, int, int, int]] = []
+    for n, p in enumerate(passages, 1):
+        article = texts[p.article_id]
+        for start, end in split_sentences(article, p.start, p.end) or [(p.start, p.end)]:
+            if figures <= number_values(article[start:end]):
+                found.append((overlap(text, article[start:end]), overlap(question, article[start:end]),
+                              -n, -start, end))
+    if not found:
+        return []
+    _, _, n, start, end = max(found)
+    n, start = -n, -start
+    return [Sentence(text=texts[passages[n - 1].article_id][start:end], citations=[n],
+                     spans=[Span(n=n, start=start, end=end)],
+                     reason=f"the passage's own sentence holding the direct answer's figure "
+                            f"\"{text}\", copied word for word (the model not asked), in place of "
+                            "the draft's reasons, none of which passed its check")]
