@@ -9,7 +9,7 @@ from qa.answer.asked import ECHO, echoes
 from qa.check.cite import hard_checks
 from qa.check.markers import is_refusal, parse_markers
 from qa.check.words import content_words, overlap
-from qa.index.chunking import split_sentences
+from qa.index.chunking import passage_sentences
 from qa.models import Passage, Sentence, Span
 from qa.numbers import number_values
 
@@ -106,18 +106,18 @@ def held_by(said: str, question: str, passages: list[Passage], texts: dict[str, 
     figures = number_values(text)
     if not figures or max(figures) < SMALLEST_FIGURE or is_refusal(text) or echoes(question, text):
         return []
-    found: list[tuple[float, float, int, int, int]] = []
-    for n, p in enumerate(passages, 1):
-        article = texts[p.article_id]
-        for start, end in split_sentences(article, p.start, p.end) or [(p.start, p.end)]:
-            if figures <= number_values(article[start:end]):
-                found.append((overlap(text, article[start:end]), overlap(question, article[start:end]),
-                              -n, -start, end))
+
+    def sentence(row: tuple[int, int, int]) -> str:
+        n, start, end = row
+        return texts[passages[n - 1].article_id][start:end]
+
+    found = [row for row in passage_sentences(passages, texts) if figures <= number_values(sentence(row))]
     if not found:
         return []
-    _, _, n, start, end = max(found)
-    n, start = -n, -start
-    return [Sentence(text=texts[passages[n - 1].article_id][start:end], citations=[n],
+    # max keeps the first of equals: the earliest passage and sentence
+    n, start, end = max(found, key=lambda row: (overlap(text, sentence(row)),
+                                                overlap(question, sentence(row))))
+    return [Sentence(text=sentence((n, start, end)), citations=[n],
                      spans=[Span(n=n, start=start, end=end)],
                      reason=f"the passage's own sentence holding the direct answer's figure "
                             f"\"{text}\", copied word for word (the model not asked), in place of "

@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from qa.check.words import NOT_NAMES, WORD, content_words, norm, overlap, stems
-from qa.index.chunking import split_sentences
+from qa.index.chunking import passage_sentences, split_sentences
 from qa.index.copies import carries
 from qa.models import Citation, Passage, Sentence, Span
 from qa.numbers import number_values
@@ -133,10 +133,7 @@ class Evidence:
         from qa.index.embed import embed_batch
 
         self.passages, self.texts = passages, article_texts
-        self.rows: list[tuple[int, int, int]] = []  # (n, start, end)
-        for n, p in enumerate(passages, 1):
-            spans = split_sentences(article_texts[p.article_id], p.start, p.end) or [(p.start, p.end)]
-            self.rows += [(n, s, e) for s, e in spans]
+        self.rows = passage_sentences(passages, article_texts)  # (n, start, end)
         self.vecs = embed_batch([self.text(i) for i in range(len(self.rows))], embedder=embedder)
         # the words the passages use as names, a lone capital starting a sentence aside (not
         # titles: they are title case)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from qa.check.cite import reports_speech
 from qa.check.words import content_words, overlap
-from qa.index.chunking import split_sentences
+from qa.index.chunking import passage_sentences
 from qa.models import Passage, Sentence, Span
 from qa.numbers import number_values
 
@@ -65,11 +65,10 @@ def _source_of(claim: Sentence, passages: list[Passage], texts: dict[str, str]
         return None  # "200%", "Yes": nothing to match a sentence by
     figures = number_values(claim.text)
     found: dict[tuple[int, int, int], float] = {}  # (n, start, end) -> share, in passage order
-    for n, p in enumerate(passages, 1):
-        text = texts[p.article_id]
-        for start, end in split_sentences(text, p.start, p.end) or [(p.start, p.end)]:
-            share = overlap(claim.text, text[start:end])
-            if share >= RESTATED_SHARE and figures <= number_values(text[start:end]):
-                found[(n, start, end)] = share
+    for n, start, end in passage_sentences(passages, texts):
+        text = texts[passages[n - 1].article_id][start:end]
+        share = overlap(claim.text, text)
+        if share >= RESTATED_SHARE and figures <= number_values(text):
+            found[(n, start, end)] = share
     # max keeps the first of equals: the earliest passage and sentence
     return max(found, key=lambda k: (found[k], k[0] in claim.citations), default=None)

@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from qa.config import ChunkingSettings
-from qa.models import Chunk
+from qa.models import Chunk, Passage
 
 # Words that end in a period without ending the sentence.
 _ABBREVIATIONS = {
@@ -32,6 +32,13 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         pos = brk.end()
     spans += _split_block(text, pos, end)
     return [piece for s in spans for piece in _cap_length(text, *s)]
+
+
+def passage_sentences(passages: list[Passage], texts: dict[str, str]) -> list[tuple[int, int, int]]:
+    """(passage number from 1, start, end) of each passage's sentences in its article's text,
+    in passage order; a passage with no sentence boundary is one span, whole."""
+    return [(n, s, e) for n, p in enumerate(passages, 1)
+            for s, e in split_sentences(texts[p.article_id], p.start, p.end) or [(p.start, p.end)]]
 
 
 def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
