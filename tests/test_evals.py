@@ -87,10 +87,10 @@ def test_compare_names_regressions(tmp_path, seed_store, fake_llm):
     assert compare(good, good) == []
 
 
+# multihop40 (evals/baseline-multihop40.json) is gated before shipping, not in CI: it takes longer
+# than these two together (README, "Evals").
 @pytest.mark.slow
-@pytest.mark.parametrize("suite, baseline", [("seed", "baseline.json"),
-                                             ("multihop40", "baseline-multihop40.json"),
-                                             ("typed", "baseline-typed.json")])
+@pytest.mark.parametrize("suite, baseline", [("seed", "baseline.json"), ("typed", "baseline-typed.json")])
 def test_suite_has_no_regression_against_the_committed_baseline(tmp_path, suite, baseline):
     from qa.evals.report import write_html
 

@@ -1,6 +1,8 @@
-"""Load: the app on 127.0.0.1 and 20 concurrent gradio_client clients asking seed questions,
+"""Load: the app on 127.0.0.1 and 8 concurrent gradio_client clients asking seed questions,
 one request each (a bounded loop that ends by itself). Every request is answered, without
-errors, with the same answer a single client gets; the model runs one call at a time."""
+errors, with the same answer a single client gets; the model runs one call at a time. Eight
+clients queue behind one model as twenty do, at 12 questions instead of 24 (CI's time); the
+load itself is bench/throughput.py's."""
 
 import statistics
 import time
@@ -11,6 +13,7 @@ import pytest
 from .conftest import running_app
 
 pytestmark = pytest.mark.slow
+CLIENTS = 8  # more than the one model slot: they queue
 QUESTIONS = ["How many arrests has live facial recognition led to?",
              "How big is the Met's funding shortfall?",
              "How many officers are now assigned to the West End?",
@@ -25,15 +28,15 @@ def ask(url: str, question: str) -> tuple[str, float]:
     return str(chat[-1]["content"]), time.perf_counter() - t
 
 
-def test_twenty_concurrent_clients(tmp_path):
+def test_concurrent_clients_get_a_single_clients_answers(tmp_path):
     with running_app(tmp_path) as url:
         single = {q: ask(url, q)[0] for q in QUESTIONS}
-        jobs = [QUESTIONS[i % len(QUESTIONS)] for i in range(20)]
-        with ThreadPoolExecutor(max_workers=20) as pool:
+        jobs = [QUESTIONS[i % len(QUESTIONS)] for i in range(CLIENTS)]
+        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             results = list(pool.map(lambda q: ask(url, q), jobs, timeout=1800))
-    assert len(results) == 20
+    assert len(results) == CLIENTS
     for q, (answer, _) in zip(jobs, results):
         assert answer == single[q], (q, answer, single[q])
     lat = sorted(s for _, s in results)
     p95 = lat[int(0.95 * (len(lat) - 1))]
-    print(f"\n20 concurrent clients: p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s")
+    print(f"\n{CLIENTS} concurrent clients: p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s")
