@@ -55,7 +55,7 @@ def llama_own(settings: Settings, messages: list[dict], n_out: int) -> float:
 BEFORE_DRIVER = r"""
 import json, sys, time
 from qa import prompts
-from qa.answer.ask import ask
+from qa.answer import ask  # a500485's flat layout: qa/answer.py
 from qa.config import Settings
 from qa.evals.cases import load_suite
 from qa.evals.run import prepare_store

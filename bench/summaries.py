@@ -52,7 +52,7 @@ from qa.ingest.add import ingest  # noqa: E402
 from qa.llm import local_llama, reset_local_state, yes_probability  # noqa: E402
 from qa.news.summarize import Summary, sized, summarize_article  # noqa: E402
 from qa.numbers import number_values  # noqa: E402
-from qa.resources import SEEDS  # noqa: E402
+from qa.resources import SEEDS_DIR as SEEDS  # noqa: E402
 
 SEED_TARGETS = {"doubling of live facial recognition": ("double",), "1,000+ arrests": ("1,000", "1000"),
                 "£260 million shortfall": ("260",), "Liberty's objection": ("Liberty", "Whelton")}
@@ -63,10 +63,10 @@ BEFORE_DRIVER = r"""
 import json, sys, time
 from pathlib import Path
 from qa.config import Settings
-from qa.ingest.add import ingest  # noqa: E402
+from qa.ingest import ingest  # a500485's flat layout: qa/ingest.py, qa/store.py ...
 from qa.llm import reset_local_state
-from qa.index.store import Store
-from qa.news.summarize import summarize_article
+from qa.store import Store
+from qa.summarize import summarize_article
 
 job = json.load(sys.stdin)
 store = Store(Settings())
