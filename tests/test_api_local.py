@@ -16,11 +16,12 @@ import pytest
 from .conftest import digits_not_in, running_app
 
 pytestmark = pytest.mark.slow
-CLIENTS = 8
 QUESTIONS = ["How many arrests has live facial recognition led to?",
              "How big is the Met's funding shortfall?",
              "How many officers are now assigned to the West End?",
              "What did the Mayor of London say about facial recognition?"]
+CLIENTS = 8  # concurrent clients: more than the model's slots, so they queue
+JOBS = [QUESTIONS[i % len(QUESTIONS)] for i in range(CLIENTS)]  # one question a client
 
 
 def chat(url: str, question: str, stream: bool = False) -> tuple[str, dict, float]:
@@ -73,11 +74,10 @@ def test_openai_client_and_httpx_get_checked_cited_answers_from_the_local_model(
 def test_concurrent_api_clients_get_a_single_clients_answers(tmp_path):
     with running_app(tmp_path) as url:
         single = {q: chat(url, q)[0] for q in QUESTIONS}
-        jobs = [QUESTIONS[i % len(QUESTIONS)] for i in range(CLIENTS)]
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            results = list(pool.map(lambda q: chat(url, q, stream=q == QUESTIONS[1]), jobs, timeout=1800))
+            results = list(pool.map(lambda q: chat(url, q, stream=q == QUESTIONS[1]), JOBS, timeout=1800))
     assert len(results) == CLIENTS
-    for q, (content, _, _) in zip(jobs, results):
+    for q, (content, _, _) in zip(JOBS, results):
         assert same(content) == same(single[q]), (q, content, single[q])
     lat = sorted(s for _, _, s in results)
     print(f"\n{CLIENTS} concurrent API clients: p50 {statistics.median(lat):.1f} s, max {lat[-1]:.1f} s")

@@ -11,13 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from .conftest import running_app
+from .test_api_local import CLIENTS, JOBS, QUESTIONS
 
 pytestmark = pytest.mark.slow
-CLIENTS = 8  # more than the one model slot: they queue
-QUESTIONS = ["How many arrests has live facial recognition led to?",
-             "How big is the Met's funding shortfall?",
-             "How many officers are now assigned to the West End?",
-             "What did the Mayor of London say about facial recognition?"]
 
 
 def ask(url: str, question: str) -> tuple[str, float]:
@@ -31,11 +27,10 @@ def ask(url: str, question: str) -> tuple[str, float]:
 def test_concurrent_clients_get_a_single_clients_answers(tmp_path):
     with running_app(tmp_path) as url:
         single = {q: ask(url, q)[0] for q in QUESTIONS}
-        jobs = [QUESTIONS[i % len(QUESTIONS)] for i in range(CLIENTS)]
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            results = list(pool.map(lambda q: ask(url, q), jobs, timeout=1800))
+            results = list(pool.map(lambda q: ask(url, q), JOBS, timeout=1800))
     assert len(results) == CLIENTS
-    for q, (answer, _) in zip(jobs, results):
+    for q, (answer, _) in zip(JOBS, results):
         assert answer == single[q], (q, answer, single[q])
     lat = sorted(s for _, s in results)
     p95 = lat[int(0.95 * (len(lat) - 1))]

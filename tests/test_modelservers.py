@@ -20,10 +20,9 @@ from qa.index.store import Store
 from qa.localmodel import model_path
 
 from .conftest import MODELS_DIR, make_settings, running_app
-from .test_api_local import QUESTIONS, same
+from .test_api_local import CLIENTS, JOBS, QUESTIONS, same
 
 pytestmark = pytest.mark.slow
-CLIENTS = 8
 MESSAGES = [{"role": "user", "content": "Passage: The Met faces a budget gap of £260 million.\n"
              "Does the passage say how big the Met's budget gap is? Answer yes or no."}]
 
@@ -104,19 +103,18 @@ def test_two_qa_servers_and_two_model_servers_answer_concurrent_clients(
            "QA_MODEL_API_BASE": api_base, "QA_LLM_TIMEOUT": "1800"}
     with running_app(tmp_path / "a", **env) as a, running_app(tmp_path / "b", **env) as b:
         single = {q: ask(a, q) for q in QUESTIONS}
-        jobs = [QUESTIONS[i % len(QUESTIONS)] for i in range(CLIENTS)]
         with ThreadPoolExecutor(CLIENTS) as pool:
-            results = list(pool.map(lambda i: ask((a, b)[i % 2], jobs[i]), range(CLIENTS)))
+            results = list(pool.map(lambda i: ask((a, b)[i % 2], JOBS[i]), range(CLIENTS)))
     store = Store(make_settings(tmp_path / "check", store_url=store_url, chroma_url=chroma_url))
     assert sum(not body["refused"] for body in single.values()) >= 2, single
     assert min(servers.served_calls(api_base)) > 0  # both model servers answered
-    for q, got in zip(jobs, results, strict=True):
+    for q, got in zip(JOBS, results, strict=True):
         assert got["question"] == q  # no client gets another's answer
         assert got["refused"] == single[q]["refused"], (q, got["text"], single[q]["text"])
         assert got["refused"] or got["citations"], got["text"]
         for c in got["citations"]:
             assert c["quote"] and store.text(c["article_id"])[c["start"]:c["end"]] == c["quote"], c
-    pairs = list(zip(jobs, results, strict=True))
+    pairs = list(zip(JOBS, results, strict=True))
     answers = sum(got["answer"] == single[q]["answer"] for q, got in pairs)
     texts = sum(same(got["text"]) == same(single[q]["text"]) for q, got in pairs)
     print(f"\n{CLIENTS} clients over two qa processes and two model servers: {answers} direct "
