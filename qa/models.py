@@ -77,6 +77,13 @@ class Citation(BaseModel):
     also_in: list[Copy] = Field(default_factory=list, description="Copies of the cited article "
                                 "that carry the quote word for word.")
 
+    def quoted(self) -> str:
+        """The quote in quotation marks for display; a quote that has its own marks (the
+        article quoting someone) is shown as it is, so the marks do not pile up."""
+        if any(mark in self.quote for mark in '"“”'):
+            return self.quote
+        return f"“{self.quote}”"
+
 
 class Span(BaseModel):
     """Where cited passage n supports a sentence: article.text[start:end]."""

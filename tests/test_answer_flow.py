@@ -77,6 +77,19 @@ def test_fake_llm_a_refusal_says_what_was_searched_and_lists_the_closest_passage
     assert "facial recognition" in ans.closest[0].quote.lower()
 
 
+def test_a_quote_with_its_own_quotation_marks_is_shown_without_ours():
+    """A closest passage or citation that quotes someone keeps its own marks; ours are added
+    only to a quote without any (“"We don't ..." he said.” piled two kinds up)."""
+    from qa.models import Citation
+
+    def cite(quote):
+        return Citation(n=1, chunk_id="c", article_id="a", title="t", start=0, end=len(quote), quote=quote)
+
+    said = '"We don\'t have enough officers," he said.'
+    assert cite(said).quoted() == said
+    assert cite("The Met faces a £260 million gap.").quoted() == "“The Met faces a £260 million gap.”"
+
+
 def test_fake_llm_all_sentences_unsupported_becomes_refusal(seed_store, fake_llm):
     fake_llm.enqueue("yes", "The scheme cost £99 million [1]. It began in 1999 [1].")
     ans = ask("How much did the scheme cost?", seed_store.settings, seed_store, complete=fake_llm)

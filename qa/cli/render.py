@@ -61,6 +61,6 @@ def print_sources(citations) -> None:
     for c in citations:
         typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}"
                    f" (chars {c.start}-{c.end})")
-        typer.secho(f"    “{c.quote}”", dim=True)
+        typer.secho(f"    {c.quoted()}", dim=True)
         if c.also_in:
             typer.secho(f"    also in: {', '.join(x.source or x.title for x in c.also_in)}", dim=True)

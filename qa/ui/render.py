@@ -20,7 +20,7 @@ def render_closest(ans) -> str:
     """A refusal's closest passages: where the reader can look (none answers the question)."""
     esc = html.escape
     items = "".join(f"<li><b>{esc(c.title)}</b> <small>({esc(c.source or 'unknown outlet')}, "
-                    f"{esc(c.published_at[:10] or 'no date')})</small>: “{esc(c.quote)}”</li>"
+                    f"{esc(c.published_at[:10] or 'no date')})</small>: {esc(c.quoted())}</li>"
                     for c in getattr(ans, "closest", []))
     return f"<ul class='qa-closest'>{items}</ul>" if items else ""
 
