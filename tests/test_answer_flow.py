@@ -596,3 +596,28 @@ def test_fake_llm_a_direct_figure_whose_reasons_failed_is_shown_with_its_sentenc
         fake_llm.enqueue_probability(0.9).enqueue(
             f"Answer: {said}\n\nThe budget gap is the Metropolitan Police dealing with [{n}].")
         assert ask(q, seed_store.settings, seed_store, complete=fake_llm).refused, said
+
+
+def test_fake_llm_before_refusing_the_closest_sentence_the_model_judges_alone_is_quoted_as_the_answer(
+        seed_store, fake_llm):
+    """The gate refuses (P(yes) 0.2), but the closest sentence holds the question's words and
+    the model, reading it alone, says it states the answer: it is shown, char-exact and cited,
+    with no words of the model's (qa.answer.quoted)."""
+    fake_llm.enqueue_probability(0.2, 0.9)
+    q = "How many officers and staff does the Met employ?"
+    ans = ask(q, seed_store.settings, seed_store, complete=fake_llm)
+    assert not ans.refused and ans.answer == ""
+    assert [s.text for s in ans.sentences] == [ans.citations[0].quote]
+    c = ans.citations[0]
+    assert "33,000 officers" in c.quote and seed_store.text(c.article_id)[c.start:c.end] == c.quote
+    assert ans.text == f"{c.quote.rstrip('.')} [{c.n}]."
+    assert "without it qa would refuse: the passages do not answer it" in ans.sentences[0].reason
+    assert 'Sentence from a news article: "' in fake_llm.history[-1][-1]["content"]
+
+
+def test_fake_llm_a_closest_sentence_the_model_doubts_leaves_the_refusal(seed_store, fake_llm):
+    fake_llm.enqueue_probability(0.2, 0.3)
+    ans = ask("How many officers and staff does the Met employ?", seed_store.settings, seed_store,
+              complete=fake_llm)
+    assert ans.refused and ans.citations == [] and ans.text.startswith(REFUSAL)
+    assert len(fake_llm.history) == 2  # the gate, then the one sentence holding the question's words

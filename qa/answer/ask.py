@@ -13,6 +13,7 @@ from qa.answer.direct import direct_answer, held_by, split_direct
 from qa.answer.draft import Complete, DraftChecker, default_complete
 from qa.answer.followup import standalone_question
 from qa.answer.gate import screen
+from qa.answer.quoted import quoted_answer
 from qa.answer.refusals import GATE_REFUSED, REFUSAL, refusal
 from qa.check.backing import Held, backing, unbacked
 from qa.check.cite import citations_of
@@ -24,6 +25,8 @@ from qa.index.store import Store
 from qa.models import Answer, Passage, Sentence
 
 __all__ = ["REFUSAL", "ask", "gather", "write"]
+
+NO_DIRECT = Sentence(text="", kind="answer", shown=False)  # an answer without a direct answer line
 
 
 def ask(question: str, settings: Settings, store: Store, *, complete: Complete | None = None,
@@ -57,14 +60,19 @@ def _ask(question: str, settings: Settings, store: Store, complete: Complete, fi
         return streamed(composed, on_sentence)
     passages, refused = gather(question, settings, store, filters, timings)
 
-    def refuse(reason: str, **more) -> Answer:
+    def refuse(reason: str, quote: bool = True, **more) -> Answer:
         if composed is not None:  # the parts that were found, cited, rather than nothing
             return streamed(composed, on_sentence)
-        return refusal(question, reason, passages, texts=_texts(store, passages),
+        texts = _texts(store, passages)
+        scorer = getattr(complete, "yes_probability", None)
+        if quote and (found := quoted_answer(question, passages, texts, settings, scorer, reason)):
+            return streamed(_answer(question, NO_DIRECT, False, [found], [found], passages, texts,
+                                    more.get("dropped_citations", 0), extra), on_sentence)
+        return refusal(question, reason, passages, texts=texts,
                        n_articles=store.counts()["articles"], filters=filters, **more, **extra)
 
     if refused:
-        return refuse(refused)
+        return refuse(refused, quote=False)
     progress(f"reading the evidence: {len(passages)} passages from "
              f"{len({p.article_id for p in passages})} articles")
     deny, why = screen(question, passages, settings, complete, extra)

@@ -78,6 +78,14 @@ class AnswerSettings(BaseModel):
         "None (the default): off, the gate refuses below the floor. Tuned on the users suite's "
         "tune half by bench/gate_passage.py (0.5), but off: on the report half it let wrong "
         "answers through and no right one (docs/gate.md).")
+    quote_threshold: float | None = Field(
+        0.6, ge=0, le=1, description="Before a refusal, each closest passage sentence (holding "
+        "quote_coverage of the question's words) is put to the model alone: does it state the "
+        "answer? The first whose P(yes) reaches this is shown as the answer, quoted and cited "
+        "(qa/answer/quoted.py). None: off, the refusal stands. Fitted on the users suite's tune half.")
+    quote_coverage: float = Field(
+        0.5, ge=0, le=1, description="Least share of the question's content words a closest "
+        "sentence must hold to be put to the model as the answer (quote_threshold).")
     verdict: bool = Field(
         True, description="Decide a yes/no question's direct answer by the model's P(yes) over the "
         "evidence (qa/answer/verdict.py), shown before the reasons are written; off: the word the model "
