@@ -64,8 +64,7 @@ def _ask(question: str, settings: Settings, store: Store, complete: Complete, fi
         if composed is not None:  # the parts that were found, cited, rather than nothing
             return streamed(composed, on_sentence)
         texts = _texts(store, passages)
-        scorer = getattr(complete, "yes_probability", None)
-        if quote and (found := quoted_answer(question, passages, texts, settings, scorer, reason)):
+        if quote and (found := _quoted(question, passages, texts, settings, complete, reason, timings)):
             return streamed(_answer(question, NO_DIRECT, False, [found], [found], passages, texts,
                                     more.get("dropped_citations", 0), extra), on_sentence)
         return refusal(question, reason, passages, texts=texts,
@@ -119,6 +118,16 @@ def _answer(question: str, direct: Sentence, with_direct: bool, sentences: list[
                   text=f"{direct.text} {text}".strip() if direct.shown else text, refused=False,
                   sentences=sentences, citations=citations_of(kept, passages, texts),
                   dropped_citations=dropped, passages=passages, **extra)
+
+
+def _quoted(question: str, passages: list[Passage], texts: dict[str, str], settings: Settings,
+            complete: Complete, why_refused: str, timings: dict[str, float]) -> Sentence | None:
+    """The closest sentence the model judges alone to state the answer (qa.answer.quoted), timed."""
+    t = time.perf_counter()
+    found = quoted_answer(question, passages, texts, settings, getattr(complete, "yes_probability", None),
+                          why_refused)
+    timings["quote"] = time.perf_counter() - t
+    return found
 
 
 def _by_parts(question: str, subs: list[str], settings: Settings, store: Store, complete: Complete,

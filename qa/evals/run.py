@@ -19,7 +19,7 @@ from qa.evals import metrics as m
 from qa.evals.cases import EvalCase, Suite
 from qa.provenance import Provenance
 
-STAGES = ("retrieve", "evidence", "gate", "generate", "check", "check_per_sentence", "total")
+STAGES = ("retrieve", "evidence", "gate", "generate", "check", "check_per_sentence", "quote", "total")
 
 
 class CaseResult(BaseModel):
@@ -235,6 +235,8 @@ def run_suite(suite: Suite, settings: Settings, limit: int | None = None,
                          support_p_threshold=settings.answer.support_p_threshold,
                          gate=settings.answer.gate, gate_threshold=settings.answer.gate_threshold,
                          gate_floor=settings.answer.gate_floor, gate_passage=settings.answer.gate_passage,
+                         quote_threshold=settings.answer.quote_threshold,
+                         quote_coverage=settings.answer.quote_coverage,
                          verdict=settings.answer.verdict,
                          polar_threshold=settings.answer.polar_threshold, check=settings.answer.check,
                          compose=settings.answer.compose, split_parts=settings.answer.split_parts)
