@@ -13,6 +13,7 @@ SHOWN = [*GATED, "wrong_shown", "bare_verdicts", "uncited_answers", "false_refus
          "unanswerable_refused", "cited_ungraded", "answer_accuracy_multihop_metric", "answer_rate",
          "hits@10", "map@10",
          "gate_p50_s", "generate_p50_s", "check_per_sentence_p50_s", "check_to_generate_p50",
+         "quote_p95_s",
          "total_p50_s", "total_p95_s", "prompt_tokens_p50",
          "prompt_tokens", "completion_tokens", "errors"]
 
