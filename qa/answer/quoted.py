@@ -19,17 +19,11 @@ from qa import prompts
 from qa.answer import asked
 from qa.answer.refusals import closest
 from qa.check.cite import against
-from qa.check.words import content_words
+from qa.check.words import content_words, overlap
 from qa.config import Settings
 from qa.models import Passage, Sentence, Span
 
-__all__ = ["coverage", "quoted_answer"]
-
-
-def coverage(question: str, sentence: str) -> float:
-    """The share of the question's content words that the sentence holds (0.0 for none)."""
-    words = content_words(question)
-    return len(words & content_words(sentence)) / len(words) if words else 0.0
+__all__ = ["quoted_answer"]
 
 
 def quoted_answer(question: str, passages: list[Passage], texts: dict[str, str], settings: Settings,
@@ -38,11 +32,11 @@ def quoted_answer(question: str, passages: list[Passage], texts: dict[str, str],
     answer, as a cited claim; None when none does, or the model gives no probabilities, or
     settings.answer.quote_threshold is unset. `why_refused` goes into the sentence's reason."""
     least = settings.answer.quote_threshold
-    if least is None or scorer is None:
-        return None
+    if least is None or scorer is None or not content_words(question):
+        return None  # a question without content words has no sentence to match
     kind = asked.asked_for(question)
     for c in closest(question, passages, texts):
-        if coverage(question, c.quote) < settings.answer.quote_coverage:
+        if overlap(question, c.quote) < settings.answer.quote_coverage:
             continue
         s = Sentence(text=c.quote.strip(), citations=[c.n], spans=[Span(n=c.n, start=c.start, end=c.end)])
         if asked.missing(kind, [s]):

@@ -118,7 +118,7 @@ def tail(ans: Answer, after_text: bool) -> str:
     if ans.refused:
         reason = _reason(ans)
         near = "".join(f"\n- {c.title} ({c.source or 'unknown outlet'}, {c.published_at[:10] or 'no date'}): "
-                       f"{c.quoted()}" for c in ans.closest)
+                       + c.quoted() for c in ans.closest)
         return f"{sep}{ans.text}" + (f" (Why: {reason}.)" if reason else "") + (
             f"\n\nClosest passages (none answers it):{near}" if near else "")
     return f"{sep}Answer: {ans.answer}." if ans.answer else ""
